@@ -54,13 +54,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check onetrip bench tests
 
 # Regenerate and compile translations (needs gettext; the compiled .mo files
-# are committed so nothing needs gettext at run time).
+# are committed so nothing needs gettext at run time). Each app keeps its own
+# catalogue in <app>/locale; onetrip/locale holds the project-level strings.
+APPS := $(notdir $(patsubst %/,%,$(dir $(wildcard onetrip/*/apps.py))))
 messages: $(STAMP)
-	for app in onetrip/*/; do \
-		if [ -d $$app/templates ] || ls $$app*.py >/dev/null 2>&1; then \
-			(cd $$app && mkdir -p locale && ../../$(PY) ../../manage.py makemessages -l zh_Hans --no-obsolete -v0); \
-		fi; \
+	for app in $(APPS); do \
+		(cd onetrip/$$app && mkdir -p locale && ../../$(PY) ../../manage.py makemessages -l zh_Hans --no-obsolete -v0); \
 	done
+	cd onetrip && mkdir -p locale && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete -v0 \
+		$(foreach app,$(APPS),-i '$(app)/*') -i 'testing.py'
 	$(PY) manage.py compilemessages -v0
 
 clean:

@@ -26,6 +26,7 @@ def pytest_collection_modifyitems(config, items):
 
 # --- browser -----------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; Django's
@@ -39,8 +40,13 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         yield browser
@@ -61,8 +67,12 @@ def page(browser, live_server):
 @pytest.fixture
 def phone_page(browser, live_server):
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 390, "height": 844}, locale="zh-CN",
-        is_mobile=True, has_touch=True, device_scale_factor=2,
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

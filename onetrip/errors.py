@@ -23,8 +23,14 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, reason: object, *, field: str | None = None, code: str | None = None,
-                 errors: list[FieldError] | None = None) -> None:
+    def __init__(
+        self,
+        reason: object,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
         super().__init__(str(reason))
         self.reason = reason
         self.field = field

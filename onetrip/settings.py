@@ -56,7 +56,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 ONETRIP_ENV = env_str("ONETRIP_ENV", "development")
 if ONETRIP_ENV not in ENVIRONMENTS:
-    raise ImproperlyConfigured(f"ONETRIP_ENV={ONETRIP_ENV!r}: expected one of {', '.join(ENVIRONMENTS)}")
+    raise ImproperlyConfigured(
+        f"ONETRIP_ENV={ONETRIP_ENV!r}: expected one of {', '.join(ENVIRONMENTS)}"
+    )
 PRODUCTION = ONETRIP_ENV == "production"
 
 if PRODUCTION:
@@ -83,10 +85,20 @@ VAR_DIR = Path(env_str("ONETRIP_VAR_DIR", str(BASE_DIR / "var")))
 # Uploaded materials live outside the web root and are served only through views
 # that check who may see the case.
 MEDIA_ROOT = Path(env_str("ONETRIP_MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = None  # never served directly
+# No URL serves MEDIA_ROOT: this prefix exists only because Django's test
+# live server wants one. Files go out through permission-checked views.
+MEDIA_URL = "/_media-not-served/"
 UPLOAD_MAX_BYTES = env_int("ONETRIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 INSTALLED_APPS = [
+    # OneTrip's apps first: their templates and translations take precedence
+    # over Django's own (our "Log out" is 退出, the admin's is 注销).
+    "onetrip.workdays",
+    "onetrip.accounts",
+    "onetrip.audit",
+    "onetrip.catalog",
+    "onetrip.web",
+    "onetrip.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -96,12 +108,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",
-    "onetrip.workdays",
-    "onetrip.accounts",
-    "onetrip.audit",
-    "onetrip.catalog",
-    "onetrip.web",
-    "onetrip.api",
 ]
 
 MIDDLEWARE = [
@@ -164,7 +170,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("ONETRIP_DB_CONNECT_TIMEOUT", 3)
 else:
-    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r}: only sqlite and postgres are supported")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={DATABASE_URL!r}: only sqlite and postgres are supported"
+    )
 _db["TEST"] = {"NAME": os.environ.get("ONETRIP_TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -206,6 +214,7 @@ USE_TZ = True
 # --- static files ---------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

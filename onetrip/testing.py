@@ -10,8 +10,9 @@ from onetrip.accounts.services import grant_role, upsert_unit
 PASSWORD = "test-pass-123"
 
 
-def make_user(username: str, *, unit: OrgUnit | None = None, role: Role | None = None,
-              **fields) -> User:
+def make_user(
+    username: str, *, unit: OrgUnit | None = None, role: Role | None = None, **fields
+) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, **fields)
     if unit is not None and role is not None:
         grant_role(user=user, unit=unit, role=role)
@@ -47,7 +48,9 @@ def make_county() -> County:
     handler_b is the persona that must see nothing of department A's.
     """
     county = upsert_unit(code="county", name="测试县", kind=UnitKind.COUNTY)
-    centre = upsert_unit(code="centre", name="测试县行政服务中心", kind=UnitKind.CENTRE, parent=county)
+    centre = upsert_unit(
+        code="centre", name="测试县行政服务中心", kind=UnitKind.CENTRE, parent=county
+    )
     township = upsert_unit(code="town", name="测试镇", kind=UnitKind.TOWNSHIP, parent=county)
     township_centre = upsert_unit(
         code="centre-town", name="测试镇便民服务中心", kind=UnitKind.CENTRE, parent=township
@@ -58,8 +61,15 @@ def make_county() -> County:
     dept_b = upsert_unit(code="deptb", name="乙局", kind=UnitKind.DEPARTMENT, parent=county)
     admin = make_user("t-admin", unit=county, role=Role.ADMIN, is_staff=True, is_superuser=True)
     return County(
-        county=county, centre=centre, township=township, township_centre=township_centre,
-        hotline=hotline, office=office, dept_a=dept_a, dept_b=dept_b, admin=admin,
+        county=county,
+        centre=centre,
+        township=township,
+        township_centre=township_centre,
+        hotline=hotline,
+        office=office,
+        dept_a=dept_a,
+        dept_b=dept_b,
+        admin=admin,
         applicant=make_user("t-applicant", display_name="张三"),
         other_applicant=make_user("t-applicant2", display_name="李四"),
         clerk=make_user("t-clerk", unit=centre, role=Role.CLERK),

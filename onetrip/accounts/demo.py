@@ -41,10 +41,21 @@ DEPARTMENTS = [
 ]
 
 TOWNSHIPS = [
-    ("ganzhe", "甘蔗街道"), ("shangjie", "上街镇"), ("nanyu", "南屿镇"), ("nantong", "南通镇"),
-    ("qingkou", "青口镇"), ("shanggan", "尚干镇"), ("xiangqian", "祥谦镇"), ("jingxi", "荆溪镇"),
-    ("baisha", "白沙镇"), ("zhuqi", "竹岐乡"), ("hongwei", "鸿尾乡"), ("yangli", "洋里乡"),
-    ("dahu", "大湖乡"), ("tingping", "廷坪乡"), ("xiaoruo", "小箬乡"),
+    ("ganzhe", "甘蔗街道"),
+    ("shangjie", "上街镇"),
+    ("nanyu", "南屿镇"),
+    ("nantong", "南通镇"),
+    ("qingkou", "青口镇"),
+    ("shanggan", "尚干镇"),
+    ("xiangqian", "祥谦镇"),
+    ("jingxi", "荆溪镇"),
+    ("baisha", "白沙镇"),
+    ("zhuqi", "竹岐乡"),
+    ("hongwei", "鸿尾乡"),
+    ("yangli", "洋里乡"),
+    ("dahu", "大湖乡"),
+    ("tingping", "廷坪乡"),
+    ("xiaoruo", "小箬乡"),
 ]
 
 PEOPLE = {
@@ -59,7 +70,9 @@ PEOPLE = {
 }
 
 
-def _user(username: str, display_name: str, *, staff: bool = False, superuser: bool = False) -> User:
+def _user(
+    username: str, display_name: str, *, staff: bool = False, superuser: bool = False
+) -> User:
     user, created = User.objects.get_or_create(
         username=username,
         defaults={"display_name": display_name, "is_staff": staff, "is_superuser": superuser},
@@ -81,32 +94,55 @@ def seed() -> list[tuple[str, str]]:
     code, name, short = COUNTY
     county = upsert_unit(code=code, name=name, short_name=short, kind=UnitKind.COUNTY)
     centre = upsert_unit(
-        code="centre", name="闽侯县行政服务中心", short_name="县行政服务中心",
-        kind=UnitKind.CENTRE, parent=county, sort_order=1,
+        code="centre",
+        name="闽侯县行政服务中心",
+        short_name="县行政服务中心",
+        kind=UnitKind.CENTRE,
+        parent=county,
+        sort_order=1,
     )
     hotline = upsert_unit(
-        code="hotline", name="闽侯县12345便民服务平台", short_name="12345平台",
-        kind=UnitKind.HOTLINE, parent=county, sort_order=2,
+        code="hotline",
+        name="闽侯县12345便民服务平台",
+        short_name="12345平台",
+        kind=UnitKind.HOTLINE,
+        parent=county,
+        sort_order=2,
     )
     office = upsert_unit(
-        code="xnb", name="闽侯县机关效能建设领导小组办公室", short_name="县效能办",
-        kind=UnitKind.OFFICE, parent=county, sort_order=3,
+        code="xnb",
+        name="闽侯县机关效能建设领导小组办公室",
+        short_name="县效能办",
+        kind=UnitKind.OFFICE,
+        parent=county,
+        sort_order=3,
     )
     departments = {}
     for order, (dept_code, dept_name, dept_short) in enumerate(DEPARTMENTS, start=10):
         departments[dept_code] = upsert_unit(
-            code=dept_code, name=dept_name, short_name=dept_short, kind=UnitKind.DEPARTMENT,
-            parent=county, sort_order=order,
+            code=dept_code,
+            name=dept_name,
+            short_name=dept_short,
+            kind=UnitKind.DEPARTMENT,
+            parent=county,
+            sort_order=order,
         )
     township_centres = {}
     for order, (town_code, town_name) in enumerate(TOWNSHIPS, start=100):
         town = upsert_unit(
-            code=town_code, name=f"闽侯县{town_name}", short_name=town_name,
-            kind=UnitKind.TOWNSHIP, parent=county, sort_order=order,
+            code=town_code,
+            name=f"闽侯县{town_name}",
+            short_name=town_name,
+            kind=UnitKind.TOWNSHIP,
+            parent=county,
+            sort_order=order,
         )
         township_centres[town_code] = upsert_unit(
-            code=f"centre-{town_code}", name=f"{town_name}便民服务中心",
-            short_name=f"{town_name}便民服务中心", kind=UnitKind.CENTRE, parent=town,
+            code=f"centre-{town_code}",
+            name=f"{town_name}便民服务中心",
+            short_name=f"{town_name}便民服务中心",
+            kind=UnitKind.CENTRE,
+            parent=town,
             sort_order=order,
         )
 
@@ -120,8 +156,12 @@ def seed() -> list[tuple[str, str]]:
 
     person("admin", county, Role.ADMIN, "administrator", staff=True, superuser=True)
     person("clerk", centre, Role.CLERK, f"window clerk, {centre.name}")
-    person("clerk-township", township_centres["nanyu"], Role.CLERK,
-           f"window clerk, {township_centres['nanyu'].name}")
+    person(
+        "clerk-township",
+        township_centres["nanyu"],
+        Role.CLERK,
+        f"window clerk, {township_centres['nanyu'].name}",
+    )
     person("applicant", None, Role.APPLICANT, "applicant (citizen)")
     person("applicant2", None, Role.APPLICANT, "applicant (enterprise)")
     person("operator", hotline, Role.OPERATOR, "12345 operator")

@@ -63,7 +63,9 @@ def scope_of(user: User | None) -> Scope:
     for role, unit_id in memberships:
         direct.setdefault(role, set()).add(unit_id)
     children = _children_index() if direct else {}
-    units_by_role = {role: frozenset(_with_descendants(ids, children)) for role, ids in direct.items()}
+    units_by_role = {
+        role: frozenset(_with_descendants(ids, children)) for role, ids in direct.items()
+    }
     scope = Scope(
         user_id=user.pk,
         roles=roles,

@@ -27,7 +27,9 @@ def issue_api_token(*, user: User, by: User | None = None, name: str = "") -> st
         user=user, name=name, prefix=raw[: len(TOKEN_PREFIX) + 6], digest=token_digest(raw)
     )
     record_event(
-        action="accounts.token_issued", obj=user, actor=by,
+        action="accounts.token_issued",
+        obj=user,
+        actor=by,
         payload={"token": token.pk, "prefix": token.prefix, "name": name},
     )
     return raw
@@ -40,20 +42,31 @@ def revoke_api_token(*, token: ApiToken, by: User | None) -> None:
     )
     if updated:
         record_event(
-            action="accounts.token_revoked", obj=token.user, actor=by,
+            action="accounts.token_revoked",
+            obj=token.user,
+            actor=by,
             payload={"token": token.pk, "prefix": token.prefix},
         )
 
 
 @transaction.atomic
 def upsert_unit(
-    *, code: str, name: str, kind: str, parent: OrgUnit | None = None, short_name: str = "",
-    sort_order: int = 0, by: User | None = None,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    short_name: str = "",
+    sort_order: int = 0,
+    by: User | None = None,
 ) -> OrgUnit:
     """Create the unit `code`, or bring it up to date; an event only when something changed."""
     wanted = {
-        "name": name, "kind": kind, "parent_id": parent.pk if parent else None,
-        "short_name": short_name, "sort_order": sort_order,
+        "name": name,
+        "kind": kind,
+        "parent_id": parent.pk if parent else None,
+        "short_name": short_name,
+        "sort_order": sort_order,
     }
     unit = OrgUnit.objects.select_for_update().filter(code=code).first()
     if unit is None:
@@ -68,18 +81,29 @@ def upsert_unit(
         unit.save(update_fields=list(changed))
         action = "accounts.unit_updated"
     record_event(
-        action=action, obj=unit, actor=by,
-        payload={"code": code, "name": name, "kind": kind, "parent": parent.code if parent else None},
+        action=action,
+        obj=unit,
+        actor=by,
+        payload={
+            "code": code,
+            "name": name,
+            "kind": kind,
+            "parent": parent.code if parent else None,
+        },
     )
     return unit
 
 
 @transaction.atomic
-def grant_role(*, user: User, unit: OrgUnit, role: Role | str, by: User | None = None) -> Membership:
+def grant_role(
+    *, user: User, unit: OrgUnit, role: Role | str, by: User | None = None
+) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     if created:
         record_event(
-            action="accounts.role_granted", obj=user, actor=by,
+            action="accounts.role_granted",
+            obj=user,
+            actor=by,
             payload={"unit": unit.code, "role": str(role)},
         )
     return membership
@@ -90,6 +114,8 @@ def revoke_role(*, user: User, unit: OrgUnit, role: Role | str, by: User | None 
     deleted, _ = Membership.objects.filter(user=user, unit=unit, role=role).delete()
     if deleted:
         record_event(
-            action="accounts.role_revoked", obj=user, actor=by,
+            action="accounts.role_revoked",
+            obj=user,
+            actor=by,
             payload={"unit": unit.code, "role": str(role)},
         )

@@ -47,15 +47,27 @@ def on_domain_error(request: HttpRequest, exc: DomainError):
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError):
     errors = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path")]
-        errors.append({"field": ".".join(loc) or None, "reason": err.get("msg", ""), "code": "invalid"})
-    return api.create_response(request, error_body(_("The request has invalid fields."), errors), status=422)
+        loc = [
+            str(part)
+            for part in err.get("loc", ())
+            if part not in ("body", "payload", "query", "path")
+        ]
+        errors.append(
+            {"field": ".".join(loc) or None, "reason": err.get("msg", ""), "code": "invalid"}
+        )
+    return api.create_response(
+        request, error_body(_("The request has invalid fields."), errors), status=422
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError):
     return api.create_response(
-        request, error_body(_("Log in or send a valid API token."), [{"field": None, "reason": _("Not authenticated"), "code": "unauthenticated"}]),
+        request,
+        error_body(
+            _("Log in or send a valid API token."),
+            [{"field": None, "reason": _("Not authenticated"), "code": "unauthenticated"}],
+        ),
         status=401,
     )
 
@@ -63,7 +75,8 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
     return api.create_response(
-        request, error_body(str(exc), [{"field": None, "reason": str(exc), "code": "error"}]),
+        request,
+        error_body(str(exc), [{"field": None, "reason": str(exc), "code": "error"}]),
         status=exc.status_code,
     )
 

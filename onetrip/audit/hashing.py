@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -20,7 +20,7 @@ def _timestamp(at: datetime) -> str:
     # timezone the database hands back.
     if at.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_hash(
@@ -47,7 +47,9 @@ def event_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def checkpoint_hash(*, at: datetime, heads: dict[str, list], event_count: int, prev_hash: str) -> str:
+def checkpoint_hash(
+    *, at: datetime, heads: dict[str, list], event_count: int, prev_hash: str
+) -> str:
     body = canonical_json(
         {"at": _timestamp(at), "heads": heads, "events": event_count, "prev": prev_hash}
     )

@@ -65,6 +65,9 @@ class ChainHead(models.Model):
             models.UniqueConstraint(fields=["object_type", "object_id"], name="audit_head_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id}@{self.seq}"
+
 
 class Checkpoint(models.Model):
     """A seal: the hash over every chain head at one moment, chained to the last seal."""

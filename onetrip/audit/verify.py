@@ -55,10 +55,15 @@ def _verify_checkpoints(report: Report) -> dict[str, tuple[int, str]]:
             at=cp.at, heads=cp.heads, event_count=cp.event_count, prev_hash=cp.prev_hash
         )
         if recomputed != cp.hash or cp.prev_hash != prev:
-            report.problems.append(Problem(
-                "checkpoint", f"checkpoint {cp.pk}", None, None,
-                "the checkpoint was altered, or one before it was removed",
-            ))
+            report.problems.append(
+                Problem(
+                    "checkpoint",
+                    f"checkpoint {cp.pk}",
+                    None,
+                    None,
+                    "the checkpoint was altered, or one before it was removed",
+                )
+            )
         prev = cp.hash
         latest = {k: (v[0], v[1]) for k, v in cp.heads.items()}
     return latest
@@ -70,8 +75,16 @@ def _verify_chains(report: Report, sealed: dict[str, tuple[int, str]]) -> None:
     tails: dict[str, tuple[int, str]] = {}
     chain, expected_seq, prev_hash = None, 1, GENESIS
     rows = Event.objects.order_by("object_type", "object_id", "seq").values_list(
-        "id", "at", "actor_name", "action", "object_type", "object_id", "seq", "payload",
-        "prev_hash", "hash",
+        "id",
+        "at",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "seq",
+        "payload",
+        "prev_hash",
+        "hash",
     )
     for eid, at, actor, action, otype, oid, seq, payload, prev, digest in rows.iterator(2000):
         report.events += 1
@@ -80,34 +93,59 @@ def _verify_chains(report: Report, sealed: dict[str, tuple[int, str]]) -> None:
             chain, expected_seq, prev_hash = key, 1, GENESIS
             report.chains += 1
         recomputed = event_hash(
-            at=at, actor_name=actor, action=action, object_type=otype, object_id=oid,
-            seq=seq, payload=payload, prev_hash=prev,
+            at=at,
+            actor_name=actor,
+            action=action,
+            object_type=otype,
+            object_id=oid,
+            seq=seq,
+            payload=payload,
+            prev_hash=prev,
         )
         if recomputed != digest:
-            problems.append(Problem("altered", key, eid, seq, "its content no longer matches its hash"))
+            problems.append(
+                Problem("altered", key, eid, seq, "its content no longer matches its hash")
+            )
         elif seq > expected_seq:
-            problems.append(Problem(
-                "removed", key, eid, seq, f"events {expected_seq}..{seq - 1} before it are missing"
-            ))
+            problems.append(
+                Problem(
+                    "removed",
+                    key,
+                    eid,
+                    seq,
+                    f"events {expected_seq}..{seq - 1} before it are missing",
+                )
+            )
         elif prev != prev_hash:
-            problems.append(Problem(
-                "inserted", key, eid, seq,
-                "it does not chain to the event before it (inserted or replaced)",
-            ))
+            problems.append(
+                Problem(
+                    "inserted",
+                    key,
+                    eid,
+                    seq,
+                    "it does not chain to the event before it (inserted or replaced)",
+                )
+            )
         if key in sealed and sealed[key][0] == seq:
             unseen_sealed.discard(key)
             if sealed[key][1] != digest:
-                problems.append(Problem(
-                    "altered", key, eid, seq, "it differs from the event the last checkpoint sealed"
-                ))
+                problems.append(
+                    Problem(
+                        "altered",
+                        key,
+                        eid,
+                        seq,
+                        "it differs from the event the last checkpoint sealed",
+                    )
+                )
         expected_seq, prev_hash = seq + 1, digest
         tails[key] = (seq, digest)
 
     for key in sorted(unseen_sealed):
         seq = sealed[key][0]
-        problems.append(Problem(
-            "removed", key, None, seq, "the last checkpoint sealed this event; it is gone"
-        ))
+        problems.append(
+            Problem("removed", key, None, seq, "the last checkpoint sealed this event; it is gone")
+        )
     for otype, oid, seq, digest in ChainHead.objects.values_list(
         "object_type", "object_id", "seq", "hash"
     ).iterator(2000):
@@ -115,7 +153,8 @@ def _verify_chains(report: Report, sealed: dict[str, tuple[int, str]]) -> None:
         tail = tails.get(key)
         if tail != (seq, digest):
             detail = (
-                "no event of this chain is left" if tail is None
+                "no event of this chain is left"
+                if tail is None
                 else f"the chain ends at seq {tail[0]}, its head says {seq}"
             )
             problems.append(Problem("removed", key, None, seq, detail))

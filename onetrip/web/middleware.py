@@ -29,7 +29,9 @@ class DatabaseUnavailableMiddleware:
             conn.close_if_unusable_or_obsolete()
         message = _("The service is briefly unavailable. Please try again in a moment.")
         response: HttpResponse
-        if request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get("Accept", ""):
+        if request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get(
+            "Accept", ""
+        ):
             response = JsonResponse({"detail": message, "code": "unavailable"}, status=503)
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
@@ -40,7 +42,13 @@ class DatabaseUnavailableMiddleware:
 def _looks_like_lost_connection(exc: Exception) -> bool:
     text = str(exc).lower()
     markers = (
-        "connection", "server closed", "terminating", "could not connect", "shutting down",
-        "database is locked", "the database system is", "ssl syscall",
+        "connection",
+        "server closed",
+        "terminating",
+        "could not connect",
+        "shutting down",
+        "database is locked",
+        "the database system is",
+        "ssl syscall",
     )
     return isinstance(exc, InterfaceError) or any(m in text for m in markers)

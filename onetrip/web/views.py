@@ -22,7 +22,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/workbench.html",
-        {"memberships": memberships, "scope": scope, "departments": units_of(request.user, Role.HANDLER, Role.HEAD)},
+        {
+            "memberships": memberships,
+            "scope": scope,
+            "departments": units_of(request.user, Role.HANDLER, Role.HEAD),
+        },
     )
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,55 +14,89 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Checkpoint',
+            name="Checkpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(verbose_name='when')),
-                ('heads', models.JSONField(verbose_name='chain heads')),
-                ('event_count', models.PositiveIntegerField(verbose_name='events')),
-                ('prev_hash', models.CharField(max_length=64, unique=True)),
-                ('hash', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(verbose_name="when")),
+                ("heads", models.JSONField(verbose_name="chain heads")),
+                ("event_count", models.PositiveIntegerField(verbose_name="events")),
+                ("prev_hash", models.CharField(max_length=64, unique=True)),
+                ("hash", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'verbose_name': 'audit checkpoint',
-                'verbose_name_plural': 'audit checkpoints',
-                'ordering': ['id'],
+                "verbose_name": "audit checkpoint",
+                "verbose_name_plural": "audit checkpoints",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(max_length=64)),
-                ('object_id', models.CharField(max_length=64)),
-                ('seq', models.PositiveIntegerField()),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=64)),
+                ("object_id", models.CharField(max_length=64)),
+                ("seq", models.PositiveIntegerField()),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('object_type', 'object_id'), name='audit_head_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("object_type", "object_id"), name="audit_head_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='when')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='who')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='action')),
-                ('object_type', models.CharField(max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object')),
-                ('seq', models.PositiveIntegerField(verbose_name='sequence')),
-                ('payload', models.JSONField(default=dict, verbose_name='payload')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="when")),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="who")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="action")),
+                ("object_type", models.CharField(max_length=64, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object")),
+                ("seq", models.PositiveIntegerField(verbose_name="sequence")),
+                ("payload", models.JSONField(default=dict, verbose_name="payload")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['action', 'at'], name='audit_event_action_at')],
-                'constraints': [models.UniqueConstraint(fields=('object_type', 'object_id', 'seq'), name='audit_event_chain_position')],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["action", "at"], name="audit_event_action_at")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("object_type", "object_id", "seq"),
+                        name="audit_event_chain_position",
+                    )
+                ],
             },
         ),
     ]

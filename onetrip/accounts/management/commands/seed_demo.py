@@ -21,7 +21,9 @@ class Command(BaseCommand):
     help = "Load the demo county (idempotent). Refused when ONETRIP_ENV=production."
 
     def add_arguments(self, parser):
-        parser.add_argument("--quiet-accounts", action="store_true", help="do not print the accounts")
+        parser.add_argument(
+            "--quiet-accounts", action="store_true", help="do not print the accounts"
+        )
 
     def handle(self, *args, quiet_accounts: bool = False, **options):
         if not settings.DEMO_SEED_ALLOWED:

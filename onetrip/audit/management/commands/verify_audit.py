@@ -4,11 +4,15 @@ from onetrip.audit.verify import verify
 
 
 class Command(BaseCommand):
-    help = "Walk every audit chain and checkpoint; name the first event altered, removed or inserted."
+    help = (
+        "Walk every audit chain and checkpoint; name the first event altered, removed or inserted."
+    )
 
     def handle(self, *args, **options):
         report = verify()
-        summary = f"{report.events} events in {report.chains} chains, {report.checkpoints} checkpoints"
+        summary = (
+            f"{report.events} events in {report.chains} chains, {report.checkpoints} checkpoints"
+        )
         if report.ok:
             self.stdout.write(f"audit log intact: {summary}")
             return
