@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "onetrip.accounts",
     "onetrip.audit",
     "onetrip.catalog",
+    "onetrip.monitoring",
     "onetrip.web",
     "onetrip.api",
     "django.contrib.admin",

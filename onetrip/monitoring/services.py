@@ -1,0 +1,326 @@
+"""Every write to clocks, and the sweep that raises their signals.
+
+Apps never touch Clock rows themselves: they start, pause, resume, extend and
+stop clocks here, inside their own transaction, and these functions keep the
+stored deadline and signal times equal to their recomputation from the
+clock's own history (tests hold them to that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from onetrip.audit.services import object_key, record_event, record_events_bulk
+from onetrip.errors import Conflict
+from onetrip.workdays import clocks as pure
+from onetrip.workdays.calendar import Calendar
+from onetrip.workdays.services import current_calendar
+
+from .models import SEVERITY, Clock, ClockUnit, RaisedSignal, SignalKind
+from .policies import policy_named
+
+
+def as_pure_clock(clock: Clock, calendar: Calendar | None = None) -> pure.Clock:
+    """The pure model of a stored clock, for computing deadlines and states."""
+    unit = clock.limit_unit
+
+    def amount(value: float) -> int | float:
+        return int(value) if unit == ClockUnit.WORKDAYS else float(value)
+
+    return pure.Clock(
+        calendar=calendar or current_calendar(),
+        start=clock.started_at,
+        limit=pure.Limit(amount(clock.limit), unit),
+        legal_limit=(
+            pure.Limit(amount(clock.legal_limit), unit) if clock.legal_limit is not None else None
+        ),
+        pauses=tuple(
+            pure.Pause(
+                reason=p["reason"],
+                start=_dt(p["start"]),
+                end=_dt(p["end"]) if p.get("end") else None,
+            )
+            for p in clock.pauses
+        ),
+        extensions=tuple(
+            pure.Extension(amount(e["amount"]), e["reason"]) for e in clock.extensions
+        ),
+        done_at=clock.done_at,
+    )
+
+
+def _dt(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else parse_datetime(value)
+
+
+def refresh(clock: Clock, calendar: Calendar | None = None) -> None:
+    """Recompute the stored deadline columns and the next signal (in memory)."""
+    model = as_pure_clock(clock, calendar)
+    deadline = model.deadline()
+    legal = model.legal_deadline()
+    times = model.signal_times(policy_named(clock.policy))
+    clock.deadline_at = deadline.at if deadline else None
+    clock.legal_deadline_at = legal.at if legal else None
+    clock.provisional = bool((deadline and deadline.provisional) or (legal and legal.provisional))
+    clock.prewarning_at = times[pure.Signal.PREWARNING]
+    clock.yellow_at = times[pure.Signal.YELLOW]
+    clock.red_at = times[pure.Signal.RED]
+    clock.next_signal_at = next_signal_at(clock)
+
+
+def next_signal_at(clock: Clock) -> datetime | None:
+    """The earliest time of a signal more severe than the one already raised."""
+    if clock.done_at is not None:
+        return None
+    raised = SEVERITY.index(clock.signal) if clock.signal in SEVERITY else -1
+    pending = [
+        at for kind, at in _signal_times(clock) if SEVERITY.index(kind) > raised and at is not None
+    ]
+    return min(pending) if pending else None
+
+
+def _signal_times(clock: Clock) -> list[tuple[str, datetime | None]]:
+    return [
+        (SignalKind.PREWARNING, clock.prewarning_at),
+        (SignalKind.YELLOW, clock.yellow_at),
+        (SignalKind.RED, clock.red_at),
+    ]
+
+
+def _snapshot(clock: Clock) -> dict[str, Any]:
+    return {
+        "clock": clock.pk,
+        "purpose": clock.purpose,
+        "deadline": clock.deadline_at,
+        "legal_deadline": clock.legal_deadline_at,
+        "provisional": clock.provisional,
+    }
+
+
+def _subject_key(clock: Clock) -> dict[str, str]:
+    return {"object_type": clock.subject_type, "object_id": clock.subject_id}
+
+
+def start_clock(
+    *,
+    subject: models.Model,
+    purpose: str,
+    limit: float,
+    start: datetime,
+    unit: str = ClockUnit.WORKDAYS,
+    legal_limit: float | None = None,
+    responsible_unit: Any = None,
+    assignee: Any = None,
+    label: str = "",
+    policy: str = "default",
+    by: Any = None,
+) -> Clock:
+    """Start the clock `purpose` of `subject`; call inside the caller's transaction."""
+    subject_type, subject_id = object_key(subject)
+    clock = Clock(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        purpose=purpose,
+        label=label,
+        unit=responsible_unit,
+        assignee=assignee,
+        policy=policy,
+        limit_unit=unit,
+        limit=limit,
+        legal_limit=legal_limit,
+        started_at=start,
+    )
+    policy_named(policy)
+    refresh(clock)
+    clock.save()
+    record_event(
+        action="clock.started",
+        actor=by,
+        **_subject_key(clock),
+        payload={
+            **_snapshot(clock),
+            "limit": limit,
+            "legal_limit": legal_limit,
+            "unit": unit,
+            "start": start,
+        },
+    )
+    return clock
+
+
+def _locked(clock: Clock) -> Clock:
+    return Clock.objects.select_for_update().get(pk=clock.pk)
+
+
+def _save(clock: Clock, action: str, by: Any, payload: dict[str, Any]) -> Clock:
+    refresh(clock)
+    clock.save()
+    record_event(
+        action=action, actor=by, **_subject_key(clock), payload={**_snapshot(clock), **payload}
+    )
+    return clock
+
+
+def pause_clock(*, clock: Clock, reason: str, at: datetime, by: Any = None) -> Clock:
+    """Stop counting from `at` (supplements, special procedures) until resumed."""
+    clock = _locked(clock)
+    if clock.done_at is not None:
+        raise Conflict("the clock has already stopped")
+    if clock.is_paused:
+        raise Conflict("the clock is already paused")
+    clock.pauses = [*clock.pauses, {"reason": reason, "start": at.isoformat(), "end": None}]
+    return _save(clock, "clock.paused", by, {"reason": reason, "at": at})
+
+
+def resume_clock(*, clock: Clock, at: datetime, by: Any = None) -> Clock:
+    clock = _locked(clock)
+    if not clock.is_paused:
+        raise Conflict("the clock is not paused")
+    last = dict(clock.pauses[-1])
+    if _dt(last["start"]) > at:
+        raise Conflict("a pause cannot end before it starts")
+    last["end"] = at.isoformat()
+    clock.pauses = [*clock.pauses[:-1], last]
+    return _save(clock, "clock.resumed", by, {"reason": last["reason"], "at": at})
+
+
+def extend_clock(*, clock: Clock, amount: float, reason: str, by: Any = None) -> Clock:
+    clock = _locked(clock)
+    if clock.done_at is not None:
+        raise Conflict("the clock has already stopped")
+    clock.extensions = [*clock.extensions, {"amount": amount, "reason": reason}]
+    return _save(clock, "clock.extended", by, {"amount": amount, "reason": reason})
+
+
+def stop_clock(*, clock: Clock, at: datetime, by: Any = None) -> Clock:
+    """The timed step is done: no more signals; its final state is kept."""
+    clock = _locked(clock)
+    if clock.done_at is not None:
+        return clock
+    if clock.is_paused:
+        last = dict(clock.pauses[-1])
+        last["end"] = at.isoformat()
+        clock.pauses = [*clock.pauses[:-1], last]
+    clock.done_at = at
+    return _save(clock, "clock.stopped", by, {"at": at})
+
+
+def reassign_clock(*, clock: Clock, assignee: Any) -> None:
+    Clock.objects.filter(pk=clock.pk).update(assignee=assignee)
+
+
+# --- the sweep ------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    raised: dict[str, int] = field(default_factory=lambda: {k: 0 for k in SEVERITY})
+    clocks: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.raised.values())
+
+
+def sweep(*, now: datetime | None = None, batch_size: int = 5000) -> SweepResult:
+    """Raise every signal that is due, exactly once, in batches.
+
+    Safe to run every minute and twice at once: each batch locks the due
+    clocks it takes (on PostgreSQL, skipping those another sweep holds) and
+    moves their `next_signal_at` on in the same transaction, and a unique
+    (clock, kind) row makes a second raise impossible to store. Its cost
+    follows the signals due: it reads `next_signal_at <= now` from an index.
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    while True:
+        with transaction.atomic():
+            taken = _sweep_batch(now, batch_size, result)
+        if taken < batch_size:
+            return result
+
+
+def _sweep_batch(now: datetime, batch_size: int, result: SweepResult) -> int:
+    due = Clock.objects.filter(next_signal_at__lte=now).order_by("next_signal_at")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    clocks = list(
+        due.only(
+            "id",
+            "subject_type",
+            "subject_id",
+            "purpose",
+            "label",
+            "unit_id",
+            "signal",
+            "done_at",
+            "prewarning_at",
+            "yellow_at",
+            "red_at",
+            "deadline_at",
+        )[:batch_size]
+    )
+    if not clocks:
+        return 0
+    signals: list[RaisedSignal] = []
+    events: list[dict[str, Any]] = []
+    for clock in clocks:
+        raised = SEVERITY.index(clock.signal) if clock.signal in SEVERITY else -1
+        for kind, at in _signal_times(clock):
+            if at is None or at > now or SEVERITY.index(kind) <= raised:
+                continue
+            signals.append(
+                RaisedSignal(
+                    clock_id=clock.pk,
+                    kind=kind,
+                    due_at=at,
+                    raised_at=now,
+                    unit_id=clock.unit_id,
+                    subject_type=clock.subject_type,
+                    subject_id=clock.subject_id,
+                )
+            )
+            events.append(
+                {
+                    "action": f"signal.{kind}",
+                    **_subject_key(clock),
+                    "payload": {
+                        "clock": clock.pk,
+                        "purpose": clock.purpose,
+                        "due_at": at,
+                        "deadline": clock.deadline_at,
+                    },
+                }
+            )
+            clock.signal = kind
+            result.raised[kind] += 1
+        clock.next_signal_at = next_signal_at(clock)
+    RaisedSignal.objects.bulk_create(signals, batch_size=2000)
+    record_events_bulk(events, at=now)
+    Clock.objects.bulk_update(clocks, ["signal", "next_signal_at"], batch_size=2000)
+    result.clocks += len(clocks)
+    return len(clocks)
+
+
+# --- calendar changes -------------------------------------------------------------
+
+
+def recompute_provisional(calendar: Calendar, years: set[int]) -> int:
+    """Recompute every provisional clock once a year's calendar is loaded."""
+    count = 0
+    for clock in Clock.objects.select_for_update().filter(provisional=True):
+        refresh(clock, calendar)
+        clock.save()
+        record_event(
+            action="clock.recomputed",
+            **_subject_key(clock),
+            payload={**_snapshot(clock), "years": sorted(years)},
+        )
+        count += 1
+    return count
