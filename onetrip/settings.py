@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "onetrip.audit",
     "onetrip.catalog",
     "onetrip.monitoring",
+    "onetrip.files",
     "onetrip.web",
     "onetrip.api",
     "django.contrib.admin",

@@ -8,6 +8,7 @@ clock's own history (tests hold them to that).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -216,6 +217,29 @@ def reassign_clock(*, clock: Clock, assignee: Any) -> None:
 
 
 # --- the sweep ------------------------------------------------------------------
+
+SweepHook = Callable[[datetime], dict[str, int]]
+_SWEEP_HOOKS: list[SweepHook] = []
+
+
+def register_sweep_hook(fn: SweepHook) -> SweepHook:
+    """Run `fn(now)` on every `sweep_clocks` after the signals are raised.
+
+    For rules that act when a clock runs out rather than only signalling
+    (a case deemed accepted after 5 silent working days, a ticket's
+    reminder). A hook must be as safe to run twice at once as the sweep, and
+    returns counts to print.
+    """
+    if fn not in _SWEEP_HOOKS:
+        _SWEEP_HOOKS.append(fn)
+    return fn
+
+
+def run_sweep_hooks(now: datetime) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for hook in _SWEEP_HOOKS:
+        counts.update(hook(now))
+    return counts
 
 
 @dataclass

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from onetrip.monitoring.services import sweep
+from django.utils import timezone
+
+from onetrip.monitoring.services import run_sweep_hooks, sweep
 
 
 class Command(BaseCommand):
@@ -10,6 +12,9 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args, batch_size: int, **options):
-        result = sweep(batch_size=batch_size)
+        now = timezone.now()
+        result = sweep(now=now, batch_size=batch_size)
         counts = ", ".join(f"{kind} {n}" for kind, n in result.raised.items())
         self.stdout.write(f"swept {result.clocks} clocks: {counts}")
+        for name, n in run_sweep_hooks(now).items():
+            self.stdout.write(f"  {name}: {n}")
