@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "onetrip.catalog",
     "onetrip.monitoring",
     "onetrip.files",
+    "onetrip.approvals",
+    "onetrip.hotline",
     "onetrip.web",
     "onetrip.api",
     "django.contrib.admin",

@@ -14,6 +14,8 @@ from onetrip.accounts.demo import DEMO_PASSWORD
 SEEDERS = [
     "onetrip.accounts.demo",
     "onetrip.catalog.demo",
+    "onetrip.approvals.demo",
+    "onetrip.hotline.demo",
 ]
 
 

@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand
-
 from django.utils import timezone
 
 from onetrip.monitoring.services import run_sweep_hooks, sweep
