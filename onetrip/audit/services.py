@@ -95,67 +95,6 @@ def record_event(
     return event
 
 
-def record_events_bulk(items: list[dict[str, Any]], *, at: datetime | None = None) -> int:
-    """Append many events at once (the clock sweep raises thousands at a time).
-
-    Each item: action, object_type, object_id, payload, and optionally actor.
-    Same chains, same hashes as `record_event`, in a fixed number of queries:
-    the heads of every chain touched are locked together, events are
-    inserted in one batch and the heads moved in one batch. Must run inside
-    the caller's transaction.
-    """
-    if not items:
-        return 0
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("record_events_bulk must run inside the caller's transaction.atomic()")
-    at = at or timezone.now()
-    keys = {(item["object_type"], str(item["object_id"])) for item in items}
-    by_type: dict[str, set[str]] = {}
-    for object_type, object_id in keys:
-        by_type.setdefault(object_type, set()).add(object_id)
-
-    def locked_heads() -> dict[tuple[str, str], ChainHead]:
-        found: dict[tuple[str, str], ChainHead] = {}
-        for object_type, ids in by_type.items():
-            for head in ChainHead.objects.select_for_update().filter(
-                object_type=object_type, object_id__in=ids
-            ):
-                found[(head.object_type, head.object_id)] = head
-        return found
-
-    heads = locked_heads()
-    missing = keys - heads.keys()
-    if missing:
-        ChainHead.objects.bulk_create(
-            [ChainHead(object_type=t, object_id=i, seq=0, hash=GENESIS) for t, i in missing],
-            ignore_conflicts=True,
-        )
-        heads = locked_heads()
-
-    events = []
-    for item in items:
-        key = (item["object_type"], str(item["object_id"]))
-        head = heads[key]
-        payload = json.loads(canonical_json(item.get("payload") or {}))
-        actor = item.get("actor")
-        actor_obj = actor if getattr(actor, "pk", None) is not None else None
-        actor_name = actor_obj.get_username() if actor_obj is not None else (actor or "system")
-        seq = head.seq + 1
-        digest = event_hash(
-            at=at, actor_name=actor_name, action=item["action"], object_type=key[0],
-            object_id=key[1], seq=seq, payload=payload, prev_hash=head.hash,
-        )
-        events.append(Event(
-            at=at, actor=actor_obj, actor_name=actor_name, action=item["action"],
-            object_type=key[0], object_id=key[1], seq=seq, payload=payload,
-            prev_hash=head.hash, hash=digest,
-        ))
-        head.seq, head.hash = seq, digest
-    Event.objects.bulk_create(events, batch_size=2000)
-    ChainHead.objects.bulk_update(list(heads.values()), ["seq", "hash"], batch_size=2000)
-    return len(events)
-
-
 def seal(*, now: datetime | None = None, attempts: int = 5) -> Checkpoint:
     """Chain the heads of every object chain into a new global checkpoint.
 

@@ -141,3 +141,6 @@ class NoticeRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "signal"], name="notice_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.signal_id}"

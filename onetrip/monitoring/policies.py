@@ -6,6 +6,9 @@ from onetrip.workdays.clocks import DEFAULT_POLICY, SignalPolicy
 
 POLICIES: dict[str, SignalPolicy] = {
     "default": DEFAULT_POLICY,
+    # 12345 tickets: the 2-hour sign-for clock pre-warns with half an hour left and
+    # turns red one working day after it ran out; reply clocks as the default.
+    "hotline": SignalPolicy(prewarn_workhours_left=0.5, yellow_grace_workhours=6.5),
 }
 
 

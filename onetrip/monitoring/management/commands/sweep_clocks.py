@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "Raise every due pre-warning, yellow and red card exactly once (cron: every minute)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--batch-size", type=int, default=10000)
 
     def handle(self, *args, batch_size: int, **options):
         now = timezone.now()
