@@ -9,9 +9,11 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("workbench/", web_views.workbench, name="workbench"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("healthz/live", web_views.liveness, name="liveness"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("catalog/", include("onetrip.catalog.urls")),
 ]

@@ -41,3 +41,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         connection.close_if_unusable_or_obsolete()
         return JsonResponse({"status": "unavailable", "database": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@never_cache
+@require_GET
+def liveness(request: HttpRequest) -> JsonResponse:
+    """The process answers (no database): for load balancers, and the benches' plain JSON view."""
+    return JsonResponse({"status": "alive"})

@@ -34,3 +34,11 @@ def test_a_lost_database_gives_a_503_not_a_traceback(county):
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "Traceback" not in response.content.decode()
+
+
+def test_liveness_answers_without_the_database():
+    with mock.patch(
+        "django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("down")
+    ):
+        response = Client().get("/healthz/live")
+    assert response.status_code == 200 and response.json() == {"status": "alive"}
