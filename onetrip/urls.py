@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("catalog/", include("onetrip.catalog.urls")),
+    path("catalog/", include("onetrip.catalog.urls")),
 ]

@@ -107,3 +107,8 @@ def me(request: HttpRequest):
         ],
         "county_wide": scope_of(user).county_wide,
     }
+
+
+from onetrip.api.catalog import router as catalog_router  # noqa: E402
+
+api.add_router("/catalog", catalog_router)
