@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 
-from onetrip.accounts.models import OrgUnit, UnitKind
+from onetrip.accounts.models import OrgUnit
 
 from .figures import material_key
 
@@ -33,7 +33,6 @@ ADDRESS = "闽侯县行政服务中心（甘蔗街道）"
 HOURS = "周一至周五 上午8:00—12:00，下午14:30—17:30（法定节假日除外）"
 PHONE = "12345"
 
-EXTRA_UNITS = [("ycj", "闽侯县烟草专卖局", "县烟草专卖局")]
 
 # Ministry-like prefixes for the demo codes (invented except 000131, 000122, 000117).
 PREFIX = {
@@ -796,16 +795,11 @@ PACKAGES: list[dict[str, Any]] = [
 
 
 def _ensure_units() -> None:
+    """The catalogue names departments by code: make sure the demo county exists."""
     from onetrip.accounts import demo as accounts_demo
-    from onetrip.accounts.services import upsert_unit
 
-    county = OrgUnit.objects.filter(code=accounts_demo.COUNTY[0]).first()
-    if county is None or not OrgUnit.objects.filter(code="scjg").exists():
+    if not OrgUnit.objects.filter(code=accounts_demo.DEPARTMENTS[-1][0]).exists():
         accounts_demo.seed()
-        county = OrgUnit.objects.get(code=accounts_demo.COUNTY[0])
-    for order, (code, name, short) in enumerate(EXTRA_UNITS, start=40):
-        upsert_unit(code=code, name=name, short_name=short, kind=UnitKind.DEPARTMENT,
-                    parent=county, sort_order=order)
 
 
 def seed() -> dict[str, int]:
