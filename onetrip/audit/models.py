@@ -4,8 +4,8 @@ Each object (a case, a ticket, an item, ...) has its own chain: an event
 stores the hash of the previous event of the same object, and its own hash
 over its canonical form and that previous hash. Work on different objects
 therefore never waits on one global "last hash". A periodic seal chains the
-heads of every object chain into a global checkpoint, so that deleting an
-object's whole history is caught too.
+last event of every object chain into a global checkpoint, so that deleting
+an object's whole history, or the tail of a chain, is caught too.
 """
 
 from __future__ import annotations
@@ -50,23 +50,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type}:{self.object_id}#{self.seq} {self.action}"
-
-
-class ChainHead(models.Model):
-    """The latest event of one object's chain: the row writers lock to append."""
-
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
-    seq = models.PositiveIntegerField()
-    hash = models.CharField(max_length=64)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["object_type", "object_id"], name="audit_head_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.object_type}:{self.object_id}@{self.seq}"
 
 
 class Checkpoint(models.Model):

@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from .hashing import GENESIS, canonical_json, checkpoint_hash, event_hash
-from .models import ChainHead, Checkpoint, Event
+from .models import Checkpoint, Event
 
 
 def object_key(obj: models.Model) -> tuple[str, str]:
@@ -18,25 +18,15 @@ def object_key(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def _lock_head(object_type: str, object_id: str) -> ChainHead:
-    """Lock (creating if needed) the head of one object's chain for this transaction."""
-    head = (
-        ChainHead.objects.select_for_update()
-        .filter(object_type=object_type, object_id=object_id)
+def _chain_tail(object_type: str, object_id: str) -> tuple[int, str]:
+    """The last (seq, hash) of an object's chain, or (0, GENESIS) for a new chain."""
+    tail = (
+        Event.objects.filter(object_type=object_type, object_id=object_id)
+        .order_by("-seq")
+        .values_list("seq", "hash")
         .first()
     )
-    if head is not None:
-        return head
-    try:
-        with transaction.atomic():
-            return ChainHead.objects.create(
-                object_type=object_type, object_id=object_id, seq=0, hash=GENESIS
-            )
-    except IntegrityError:
-        # Another transaction created this chain first; wait for its lock.
-        return ChainHead.objects.select_for_update().get(
-            object_type=object_type, object_id=object_id
-        )
+    return tail or (0, GENESIS)
 
 
 def record_event(
@@ -67,32 +57,54 @@ def record_event(
     actor_obj = actor if getattr(actor, "pk", None) is not None else None
     actor_name = actor_obj.get_username() if actor_obj is not None else (actor or "system")
 
-    head = _lock_head(object_type, str(object_id))
-    seq = head.seq + 1
-    digest = event_hash(
-        at=at,
-        actor_name=actor_name,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        seq=seq,
-        payload=clean_payload,
-        prev_hash=head.hash,
-    )
-    event = Event.objects.create(
-        at=at,
-        actor=actor_obj,
-        actor_name=actor_name,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        seq=seq,
-        payload=clean_payload,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    ChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=digest)
-    return event
+    object_id = str(object_id)
+    # No lock of its own (every service already holds the lock of the object
+    # it changes): the event goes in at the position after the chain's tail.
+    # If another transaction took that position meanwhile, the insert waits for
+    # it, skips, and the tail is read again: two statements per event, more
+    # only when two writers meet on one chain.
+    while True:
+        last_seq, prev_hash = _chain_tail(object_type, object_id)
+        event = Event(
+            at=at, actor=actor_obj, actor_name=actor_name, action=action,
+            object_type=object_type, object_id=object_id, seq=last_seq + 1,
+            payload=clean_payload, prev_hash=prev_hash,
+        )
+        event.hash = event_hash(
+            at=at, actor_name=actor_name, action=action, object_type=object_type,
+            object_id=object_id, seq=event.seq, payload=clean_payload, prev_hash=prev_hash,
+        )
+        if _insert_unless_taken(event):
+            return event
+
+
+_INSERT_SQL = (
+    "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, seq,"
+    " payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (object_type, object_id, seq) DO NOTHING RETURNING id"
+)
+
+
+def _insert_unless_taken(event: Event) -> bool:
+    """Insert `event`; False if its chain position was taken by a concurrent writer."""
+    if connection.vendor != "postgresql":
+        # SQLite runs one write transaction at a time: the position is free.
+        event.save(force_insert=True)
+        return True
+    from psycopg.types.json import Jsonb
+
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, [
+            event.at, event.actor_id, event.actor_name, event.action, event.object_type,
+            event.object_id, event.seq, Jsonb(event.payload), event.prev_hash, event.hash,
+        ])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk = row[0]
+    event._state.adding = False
+    event._state.db = connection.alias
+    return True
 
 
 def seal(*, now: datetime | None = None, attempts: int = 5) -> Checkpoint:
@@ -113,12 +125,7 @@ def seal(*, now: datetime | None = None, attempts: int = 5) -> Checkpoint:
 
 def _seal_once(*, now: datetime) -> Checkpoint:
     last = Checkpoint.objects.select_for_update().order_by("-id").first()
-    heads = {
-        f"{t}:{i}": [seq, h]
-        for t, i, seq, h in ChainHead.objects.order_by("object_type", "object_id").values_list(
-            "object_type", "object_id", "seq", "hash"
-        )
-    }
+    heads = {f"{t}:{i}": [seq, h] for t, i, seq, h in chain_tails()}
     # The sum of the heads' positions, not a separate COUNT: it must describe
     # exactly the snapshot of heads taken above.
     event_count = sum(seq for seq, _hash in heads.values())
@@ -127,3 +134,16 @@ def _seal_once(*, now: datetime) -> Checkpoint:
     return Checkpoint.objects.create(
         at=now, heads=heads, event_count=event_count, prev_hash=prev, hash=digest
     )
+
+
+def chain_tails():
+    """(object_type, object_id, seq, hash) of the last event of every chain, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.object_type, e.object_id, e.seq, e.hash FROM audit_event e JOIN ("
+            " SELECT object_type, object_id, MAX(seq) AS seq FROM audit_event"
+            " GROUP BY object_type, object_id) t"
+            " ON e.object_type = t.object_type AND e.object_id = t.object_id AND e.seq = t.seq"
+            " ORDER BY e.object_type, e.object_id"
+        )
+        yield from cursor.fetchall()
