@@ -50,7 +50,7 @@ def _load(cursor, total: int, due: int, unit_id: int, now: datetime) -> None:
 def _reset(cursor) -> None:
     cursor.execute(
         "TRUNCATE monitoring_noticeread, monitoring_raisedsignal, monitoring_clock, "
-        "audit_event, audit_checkpoint"
+        "audit_event, audit_checkpoint CASCADE"
     )
 
 
@@ -65,7 +65,7 @@ def _timed_sweep(now: datetime) -> tuple[float, int]:
 def run() -> list[Row]:
     from bench.django_db import setup
 
-    setup("onetrip_bench")
+    setup("onetrip_bench_sweep")
     from django.db import connection
 
     from onetrip.accounts.models import OrgUnit, UnitKind
