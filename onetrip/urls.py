@@ -15,6 +15,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("open311/", include("onetrip.api.open311")),
+    path("hotline/", include("onetrip.hotline.urls")),
     path("catalog/", include("onetrip.catalog.urls")),
+    path("open311/", include("onetrip.api.open311")),
+    path("hotline/", include("onetrip.hotline.urls")),
     path("catalog/", include("onetrip.catalog.urls")),
 ]

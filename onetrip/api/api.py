@@ -112,3 +112,7 @@ def me(request: HttpRequest):
 from onetrip.api.catalog import router as catalog_router  # noqa: E402
 
 api.add_router("/catalog", catalog_router)
+
+from onetrip.api.hotline import router as hotline_router  # noqa: E402
+
+api.add_router("/hotline", hotline_router)
