@@ -18,7 +18,5 @@ urlpatterns = [
     path("open311/", include("onetrip.api.open311")),
     path("hotline/", include("onetrip.hotline.urls")),
     path("catalog/", include("onetrip.catalog.urls")),
-    path("open311/", include("onetrip.api.open311")),
-    path("hotline/", include("onetrip.hotline.urls")),
-    path("catalog/", include("onetrip.catalog.urls")),
+    path("cases/", include("onetrip.approvals.urls")),
 ]

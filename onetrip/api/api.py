@@ -116,3 +116,7 @@ api.add_router("/catalog", catalog_router)
 from onetrip.api.hotline import router as hotline_router  # noqa: E402
 
 api.add_router("/hotline", hotline_router)
+
+from onetrip.api.approvals import router as approvals_router  # noqa: E402
+
+api.add_router("", approvals_router)

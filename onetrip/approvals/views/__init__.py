@@ -1,0 +1,1 @@
+"""The case pages: the applicant's portal (portal, apply) and the staff workbench (work)."""
