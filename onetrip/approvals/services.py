@@ -779,6 +779,9 @@ def register_walk_in(
     if centre is None:
         direct = list(Membership.objects.filter(user=by, role=Role.CLERK)
                       .values_list("unit_id", flat=True))
+        if not direct:
+            raise PermissionDenied(_("Only a clerk of this service centre may register "
+                                     "applications here."))
         if len(direct) != 1:
             raise ValidationFailed(_("Choose the service centre you serve at."), field="centre")
         centre = OrgUnit.objects.get(pk=direct[0])

@@ -243,3 +243,9 @@ def test_post_needs_an_address(world):
     with pytest.raises(ValidationFailed) as caught:
         apply(world, delivery_method="post")
     assert caught.value.errors[0].field == "delivery_address"
+
+
+def test_only_a_clerk_may_register_a_walk_in(world):
+    for outsider in (world.handler_a, world.applicant):
+        with pytest.raises(PermissionDenied):
+            services.register_walk_in(by=outsider, item=world.item_b, applicant_name="王五")
