@@ -42,7 +42,7 @@ def test_registering_numbers_the_ticket_and_tells_the_citizen_its_query_code(cou
     assert ticket.number in message.text and ticket.query_code in message.text
     assert actions(ticket) == ["ticket.registered"]
     assert selectors.lookup(number=ticket.number, query_code=ticket.query_code.lower()) == ticket
-    assert selectors.lookup(number=ticket.number, query_code="XXXXXX") is None
+    assert selectors.lookup(number=ticket.number, query_code="QQQQQQ") is None
 
 
 def test_the_whole_way_with_a_send_back_a_reopen_and_a_close(county, property_category):
