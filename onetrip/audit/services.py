@@ -60,11 +60,16 @@ def record_event(
     object_id = str(object_id)
     # No lock of its own (every service already holds the lock of the object
     # it changes): the event goes in at the position after the chain's tail.
-    # If another transaction took that position meanwhile, the insert waits for
-    # it, skips, and the tail is read again: two statements per event, more
-    # only when two writers meet on one chain.
+    # The tail is remembered per connection, so the next event on the chain
+    # is one statement; the INSERT itself checks that the remembered tail is
+    # still there and the next position free. When it is not (another writer
+    # came first, or the remembered event was rolled back) nothing is
+    # inserted and the tail is read again.
+    tail = _remembered_tail(object_type, object_id)
     while True:
-        last_seq, prev_hash = _chain_tail(object_type, object_id)
+        if tail is None:
+            tail = _chain_tail(object_type, object_id)
+        last_seq, prev_hash = tail
         event = Event(
             at=at, actor=actor_obj, actor_name=actor_name, action=action,
             object_type=object_type, object_id=object_id, seq=last_seq + 1,
@@ -74,30 +79,62 @@ def record_event(
             at=at, actor_name=actor_name, action=action, object_type=object_type,
             object_id=object_id, seq=event.seq, payload=clean_payload, prev_hash=prev_hash,
         )
-        if _insert_unless_taken(event):
+        if _insert_after(event):
+            _remember_tail(event)
             return event
+        tail = None
+
+
+# The last (seq, hash) this connection wrote or read per chain: a hint,
+# checked by the database on every use, never trusted on its own.
+_TAILS_KEPT = 4096
+
+
+def _tails() -> dict[tuple[str, str], tuple[int, str]]:
+    tails = getattr(connection, "_onetrip_audit_tails", None)
+    if tails is None or len(tails) > _TAILS_KEPT:
+        tails = connection._onetrip_audit_tails = {}
+    return tails
+
+
+def _remembered_tail(object_type: str, object_id: str) -> tuple[int, str] | None:
+    if connection.vendor != "postgresql":
+        return None
+    return _tails().get((object_type, object_id))
+
+
+def _remember_tail(event: Event) -> None:
+    if connection.vendor == "postgresql":
+        _tails()[(event.object_type, event.object_id)] = (event.seq, event.hash)
 
 
 _INSERT_SQL = (
     "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, seq,"
-    " payload, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " payload, prev_hash, hash)"
+    " SELECT %(at)s, %(actor_id)s, %(actor_name)s, %(action)s, %(object_type)s, %(object_id)s,"
+    " %(seq)s, %(payload)s, %(prev_hash)s, %(hash)s"
+    " WHERE %(seq)s = 1 OR EXISTS (SELECT 1 FROM audit_event WHERE object_type = %(object_type)s"
+    " AND object_id = %(object_id)s AND seq = %(seq)s - 1 AND hash = %(prev_hash)s)"
     " ON CONFLICT (object_type, object_id, seq) DO NOTHING RETURNING id"
 )
 
 
-def _insert_unless_taken(event: Event) -> bool:
-    """Insert `event`; False if its chain position was taken by a concurrent writer."""
+def _insert_after(event: Event) -> bool:
+    """Insert `event` if its predecessor is the chain's tail; False if it no longer is."""
     if connection.vendor != "postgresql":
-        # SQLite runs one write transaction at a time: the position is free.
+        # SQLite runs one write transaction at a time and the tail was just
+        # read in it: the position is free.
         event.save(force_insert=True)
         return True
     from psycopg.types.json import Jsonb
 
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, [
-            event.at, event.actor_id, event.actor_name, event.action, event.object_type,
-            event.object_id, event.seq, Jsonb(event.payload), event.prev_hash, event.hash,
-        ])
+        cursor.execute(_INSERT_SQL, {
+            "at": event.at, "actor_id": event.actor_id, "actor_name": event.actor_name,
+            "action": event.action, "object_type": event.object_type,
+            "object_id": event.object_id, "seq": event.seq, "payload": Jsonb(event.payload),
+            "prev_hash": event.prev_hash, "hash": event.hash,
+        })
         row = cursor.fetchone()
     if row is None:
         return False

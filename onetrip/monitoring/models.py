@@ -73,6 +73,9 @@ class Clock(models.Model):
         _("signal"), max_length=16, choices=SignalKind.choices, default=SignalKind.NORMAL
     )
     next_signal_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by every write; a write that finds it moved since its read
+    # retries under lock (services._change).
+    revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -109,108 +109,147 @@ def _subject_key(clock: Clock) -> dict[str, str]:
     return {"object_type": clock.subject_type, "object_id": clock.subject_id}
 
 
-def start_clock(
-    *,
-    subject: models.Model,
-    purpose: str,
-    limit: float,
-    start: datetime,
-    unit: str = ClockUnit.WORKDAYS,
-    legal_limit: float | None = None,
-    responsible_unit: Any = None,
-    assignee: Any = None,
-    label: str = "",
-    policy: str = "default",
-    by: Any = None,
-) -> Clock:
+@dataclass(frozen=True)
+class ClockSpec:
+    """What `start_clocks` needs to start one clock."""
+
+    subject: models.Model
+    purpose: str
+    limit: float
+    start: datetime
+    unit: str = ClockUnit.WORKDAYS
+    legal_limit: float | None = None
+    responsible_unit: Any = None
+    assignee: Any = None
+    label: str = ""
+    policy: str = "default"
+
+
+def start_clock(*, by: Any = None, **spec: Any) -> Clock:
     """Start the clock `purpose` of `subject`; call inside the caller's transaction."""
-    subject_type, subject_id = object_key(subject)
-    clock = Clock(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        purpose=purpose,
-        label=label,
-        unit=responsible_unit,
-        assignee=assignee,
-        policy=policy,
-        limit_unit=unit,
-        limit=limit,
-        legal_limit=legal_limit,
-        started_at=start,
-    )
-    policy_named(policy)
-    refresh(clock)
-    clock.save()
-    record_event(
-        action="clock.started",
-        actor=by,
-        **_subject_key(clock),
-        payload={
-            **_snapshot(clock),
-            "limit": limit,
-            "legal_limit": legal_limit,
-            "unit": unit,
-            "start": start,
-        },
-    )
+    (clock,) = start_clocks([ClockSpec(**spec)], by=by)
     return clock
 
 
-def _locked(clock: Clock) -> Clock:
-    return Clock.objects.select_for_update().get(pk=clock.pk)
+def start_clocks(specs: list[ClockSpec], *, by: Any = None) -> list[Clock]:
+    """Start several clocks at once (one INSERT), each with its `clock.started` event."""
+    calendar = current_calendar()
+    clocks = []
+    for spec in specs:
+        policy_named(spec.policy)
+        subject_type, subject_id = object_key(spec.subject)
+        clock = Clock(
+            subject_type=subject_type, subject_id=subject_id, purpose=spec.purpose,
+            label=spec.label, unit=spec.responsible_unit, assignee=spec.assignee,
+            policy=spec.policy, limit_unit=spec.unit, limit=spec.limit,
+            legal_limit=spec.legal_limit, started_at=spec.start,
+        )
+        refresh(clock, calendar)
+        clocks.append(clock)
+    Clock.objects.bulk_create(clocks)
+    for spec, clock in zip(specs, clocks, strict=True):
+        record_event(
+            action="clock.started",
+            actor=by,
+            **_subject_key(clock),
+            payload={
+                **_snapshot(clock),
+                "limit": spec.limit,
+                "legal_limit": spec.legal_limit,
+                "unit": spec.unit,
+                "start": spec.start,
+            },
+        )
+    return clocks
 
 
-def _save(clock: Clock, action: str, by: Any, payload: dict[str, Any]) -> Clock:
-    refresh(clock)
-    clock.save()
-    record_event(
-        action=action, actor=by, **_subject_key(clock), payload={**_snapshot(clock), **payload}
-    )
-    return clock
+# What a clock operation writes: never `signal`, which only the sweep moves.
+_OWN_FIELDS = (
+    "pauses", "extensions", "done_at", "deadline_at", "legal_deadline_at", "provisional",
+    "prewarning_at", "yellow_at", "red_at", "next_signal_at",
+)
+
+
+def _change(clock: Clock, action: str, by: Any, change: Callable[[Clock], dict | None]
+            ) -> Clock:
+    """Apply `change` to the clock, recompute it and store it with its event.
+
+    Optimistic: the row is written only if its `revision` is still the one
+    the caller read (one UPDATE, no locking read). When the sweep or a
+    calendar recompute moved it meanwhile, the row is read again under lock
+    and `change` applied to that. `change` returns the event's payload, or
+    None when there is nothing to do.
+    """
+    for fresh in (False, True):
+        if fresh:
+            clock = Clock.objects.select_for_update().get(pk=clock.pk)
+        payload = change(clock)
+        if payload is None:
+            return clock
+        refresh(clock)
+        written = Clock.objects.filter(pk=clock.pk, revision=clock.revision).update(
+            revision=models.F("revision") + 1, **{f: getattr(clock, f) for f in _OWN_FIELDS}
+        )
+        if written:
+            clock.revision += 1
+            record_event(action=action, actor=by, **_subject_key(clock),
+                         payload={**_snapshot(clock), **payload})
+            return clock
+    raise AssertionError("a clock locked for update could not be written")
 
 
 def pause_clock(*, clock: Clock, reason: str, at: datetime, by: Any = None) -> Clock:
     """Stop counting from `at` (supplements, special procedures) until resumed."""
-    clock = _locked(clock)
-    if clock.done_at is not None:
-        raise Conflict("the clock has already stopped")
-    if clock.is_paused:
-        raise Conflict("the clock is already paused")
-    clock.pauses = [*clock.pauses, {"reason": reason, "start": at.isoformat(), "end": None}]
-    return _save(clock, "clock.paused", by, {"reason": reason, "at": at})
+
+    def pause(clock: Clock) -> dict:
+        if clock.done_at is not None:
+            raise Conflict("the clock has already stopped")
+        if clock.is_paused:
+            raise Conflict("the clock is already paused")
+        clock.pauses = [*clock.pauses, {"reason": reason, "start": at.isoformat(), "end": None}]
+        return {"reason": reason, "at": at}
+
+    return _change(clock, "clock.paused", by, pause)
 
 
 def resume_clock(*, clock: Clock, at: datetime, by: Any = None) -> Clock:
-    clock = _locked(clock)
-    if not clock.is_paused:
-        raise Conflict("the clock is not paused")
-    last = dict(clock.pauses[-1])
-    if _dt(last["start"]) > at:
-        raise Conflict("a pause cannot end before it starts")
-    last["end"] = at.isoformat()
-    clock.pauses = [*clock.pauses[:-1], last]
-    return _save(clock, "clock.resumed", by, {"reason": last["reason"], "at": at})
+    def resume(clock: Clock) -> dict:
+        if not clock.is_paused:
+            raise Conflict("the clock is not paused")
+        last = dict(clock.pauses[-1])
+        if _dt(last["start"]) > at:
+            raise Conflict("a pause cannot end before it starts")
+        last["end"] = at.isoformat()
+        clock.pauses = [*clock.pauses[:-1], last]
+        return {"reason": last["reason"], "at": at}
+
+    return _change(clock, "clock.resumed", by, resume)
 
 
 def extend_clock(*, clock: Clock, amount: float, reason: str, by: Any = None) -> Clock:
-    clock = _locked(clock)
-    if clock.done_at is not None:
-        raise Conflict("the clock has already stopped")
-    clock.extensions = [*clock.extensions, {"amount": amount, "reason": reason}]
-    return _save(clock, "clock.extended", by, {"amount": amount, "reason": reason})
+    def extend(clock: Clock) -> dict:
+        if clock.done_at is not None:
+            raise Conflict("the clock has already stopped")
+        clock.extensions = [*clock.extensions, {"amount": amount, "reason": reason}]
+        return {"amount": amount, "reason": reason}
+
+    return _change(clock, "clock.extended", by, extend)
 
 
 def stop_clock(*, clock: Clock, at: datetime, by: Any = None) -> Clock:
     """The timed step is done: no more signals; its final state is kept."""
-    clock = _locked(clock)
-    if clock.done_at is not None:
-        return clock
-    if clock.is_paused:
-        last = dict(clock.pauses[-1])
-        last["end"] = at.isoformat()
-        clock.pauses = [*clock.pauses[:-1], last]
-    clock.done_at = at
-    return _save(clock, "clock.stopped", by, {"at": at})
+
+    def stop(clock: Clock) -> dict | None:
+        if clock.done_at is not None:
+            return None
+        if clock.is_paused:
+            last = dict(clock.pauses[-1])
+            last["end"] = at.isoformat()
+            clock.pauses = [*clock.pauses[:-1], last]
+        clock.done_at = at
+        return {"at": at}
+
+    return _change(clock, "clock.stopped", by, stop)
 
 
 def reassign_clock(*, clock: Clock, assignee: Any) -> None:
@@ -323,7 +362,8 @@ WITH due AS (
         next_signal_at = CASE
             WHEN c.red_at <= %(now)s OR due.old_signal = 'red' THEN NULL
             WHEN c.yellow_at <= %(now)s OR due.old_signal = 'yellow' THEN c.red_at
-            ELSE LEAST(c.yellow_at, c.red_at) END
+            ELSE LEAST(c.yellow_at, c.red_at) END,
+        revision = c.revision + 1
     FROM due WHERE c.id = due.id
     RETURNING c.id, c.subject_type, c.subject_id, c.purpose, c.unit_id, due.old_signal,
               c.prewarning_at, c.yellow_at, c.red_at, c.deadline_at
@@ -355,9 +395,9 @@ def _claim_due(now: datetime, batch_size: int) -> list[tuple]:
         new_signal.append(SEVERITY[raised] if raised >= 0 else signal)
         pending = [at for level, at in enumerate(times) if level > raised and at is not None]
         new_next.append(min(pending) if pending else None)
-    update_by_pk(
-        Clock, [row[0] for row in rows], {"signal": new_signal, "next_signal_at": new_next}
-    )
+    ids = [row[0] for row in rows]
+    update_by_pk(Clock, ids, {"signal": new_signal, "next_signal_at": new_next})
+    Clock.objects.filter(pk__in=ids).update(revision=models.F("revision") + 1)
     return rows
 
 
@@ -369,6 +409,7 @@ def recompute_provisional(calendar: Calendar, years: set[int]) -> int:
     count = 0
     for clock in Clock.objects.select_for_update().filter(provisional=True):
         refresh(clock, calendar)
+        clock.revision += 1
         clock.save()
         record_event(
             action="clock.recomputed",

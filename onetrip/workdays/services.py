@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from onetrip.errors import ValidationFailed
@@ -54,7 +54,13 @@ def _build_calendar() -> Calendar:
 
 
 def _current_token() -> str:
-    return CalendarVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    # Read on every use (clocks compute with it inside their transactions),
+    # so as one plain statement rather than through the ORM's compiler.
+    table = connection.ops.quote_name(CalendarVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 def current_calendar() -> Calendar:

@@ -253,3 +253,36 @@ def test_two_writers_on_one_chain_both_append_one_after_the_other():
     seqs = Event.objects.filter(object_id="1").order_by("seq").values_list("seq", flat=True)
     assert list(seqs) == [1, 2, 3]
     assert verify().ok
+
+
+def test_an_event_rolled_back_in_a_savepoint_leaves_no_gap_in_the_chain():
+    (first,) = write(1)
+    with transaction.atomic():
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            record_event(action="undone", object_type="test.thing", object_id="1")
+            raise ZeroDivisionError
+        after = record_event(action="kept", object_type="test.thing", object_id="1")
+    assert (after.seq, after.prev_hash) == (2, first.hash)
+    assert verify().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_appended_by_another_connection_is_not_overwritten_or_forked():
+    import threading
+
+    write(1)  # this connection now remembers event 1 as the tail
+
+    def elsewhere():
+        try:
+            write(1)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    (third,) = write(1)
+    assert third.seq == 3
+    assert third.prev_hash == Event.objects.get(object_id="1", seq=2).hash
+    assert verify().ok

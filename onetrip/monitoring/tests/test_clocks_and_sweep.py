@@ -153,3 +153,21 @@ def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_loaded(c
     assert clock.provisional is False
     assert clock.deadline_at > weekend_only
     assert Event.objects.filter(action="clock.recomputed").count() == 1
+
+
+def test_a_change_to_a_clock_the_sweep_moved_meanwhile_keeps_the_raised_signal(county):
+    stale = start(county.dept_a, limit=3, legal=10, when=at(2026, 3, 2))  # Mon
+    assert services.sweep(now=at(2026, 3, 5, 9)).raised["prewarning"] == 1
+    with transaction.atomic():
+        # `stale` was read before the sweep: it still says "normal"
+        extended = services.extend_clock(clock=stale, amount=2, reason="情况复杂")
+    stored = Clock.objects.get(pk=stale.pk)
+    assert stored.signal == "prewarning"
+    assert stored.extensions == [{"amount": 2, "reason": "情况复杂"}]
+    # 3 + 2 working days counted from Tue 3 March end with Mon 9 March: late from
+    # 00:00 on the 10th; the next signal is the yellow card then, not the
+    # pre-warning raised already
+    assert stored.deadline_at == at(2026, 3, 10, 0)
+    assert stored.next_signal_at == stored.yellow_at == at(2026, 3, 10, 0)
+    assert (extended.signal, extended.revision) == (stored.signal, stored.revision)
+    assert services.sweep(now=at(2026, 3, 6, 9)).total == 0
