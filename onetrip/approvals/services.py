@@ -68,11 +68,13 @@ from onetrip.files.services import check_upload, store_upload
 from onetrip.monitoring.models import Clock
 from onetrip.monitoring.services import extend_clock as monitoring_extend_clock
 from onetrip.monitoring.services import (
+    ClockSpec,
     pause_clock,
     reassign_clock,
     register_sweep_hook,
     resume_clock,
     start_clock,
+    start_clocks,
     stop_clock,
 )
 from onetrip.workdays.calendar import local_date
@@ -269,20 +271,21 @@ def _notice(case: Case, kind: str, text: tuple[str, str], by: User | None,
 class _Graph:
     """A case's tasks and their waits, loaded once per action (two queries)."""
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, *, tasks: Iterable[Task] | None = None,
+                 edges: Iterable[tuple[int, int]] | None = None) -> None:
+        """Load the case's tasks and waits, or take them as just created (acceptance)."""
         self.case = case
-        self.tasks: dict[int, Task] = {
-            t.pk: t
-            for t in Task.objects.filter(case=case)
-            .select_related("clock", "case_item__item_version", "department")
-            .order_by("id")
-        }
+        if tasks is None:
+            tasks = (Task.objects.filter(case=case)
+                     .select_related("clock", "case_item__item_version", "department")
+                     .order_by("id"))
+            edges = Task.waits_for.through.objects.filter(from_task__case=case).values_list(
+                "from_task_id", "to_task_id"
+            )
+        self.tasks: dict[int, Task] = {t.pk: t for t in tasks}
         self.prereqs: dict[int, list[int]] = defaultdict(list)
         self.dependents: dict[int, list[int]] = defaultdict(list)
-        edges = Task.waits_for.through.objects.filter(from_task__case=case).values_list(
-            "from_task_id", "to_task_id"
-        )
-        for waiting, required in edges:
+        for waiting, required in edges or ():
             self.prereqs[waiting].append(required)
             self.dependents[required].append(waiting)
         self.started_any = False
@@ -986,30 +989,46 @@ def _case_limits(case: Case, pairs: Sequence[tuple[CaseItem, Mapping[str, Any]]]
 
 def _start_task(case: Case, graph: _Graph, task: Task, *, at: datetime, by: User | None,
                 now: datetime, record: bool = True) -> None:
-    """A task starts: its clock runs; a green-channel route decides it at once."""
-    _move_task(task, TaskAction.START)
-    task.started_at = at
-    graph.started_any = True
-    snapshot = task.case_item.item_version.snapshot
-    if task.kind == TaskKind.CHECK or task.route == Route.NORMAL:
-        check = task.kind == TaskKind.CHECK
-        task.clock = start_clock(
-            subject=case, purpose=f"task-{task.pk}",
-            limit=FOLLOW_UP_CHECK_WORKDAYS if check else int(snapshot["committed_limit"]),
-            legal_limit=None if check else int(snapshot["legal_limit"]),
-            start=at, responsible_unit=task.department, assignee=task.assignee,
-            label=_label(case, f"{task.case_item.name}"
-                               f"{' · ' + str(_('follow-up check')) if check else ''}"),
-            by=by,
-        )
-    task.save(update_fields=["state", "started_at", "clock"])
-    if record:
-        _event(case, "task.started", by, now, task=task.pk, department=task.department.code,
-               item=snapshot["code"], kind=task.kind)
-    if task.kind == TaskKind.REVIEW and task.route != Route.NORMAL:
-        action = TaskAction.FILE if task.route == Route.FILING else TaskAction.APPROVE_AT_INTAKE
-        _move_task(task, action)
-        _decide_task(case, graph, task, by=None, now=now, note=task.case_item.route_label)
+    _start_tasks(case, graph, [task], at=at, by=by, now=now, record=record)
+
+
+def _start_tasks(case: Case, graph: _Graph, tasks: Sequence[Task], *, at: datetime,
+                 by: User | None, now: datetime, record: bool = True) -> None:
+    """Tasks start: their clocks run; a green-channel route decides its task at once.
+
+    The clocks of all of them start in one go (acceptance starts every task
+    without prerequisites), then the tasks are stored in one UPDATE.
+    """
+    timed: list[Task] = []
+    specs: list[ClockSpec] = []
+    for task in tasks:
+        _move_task(task, TaskAction.START)
+        task.started_at = at
+        if task.kind == TaskKind.CHECK or task.route == Route.NORMAL:
+            check = task.kind == TaskKind.CHECK
+            snapshot = task.case_item.item_version.snapshot
+            timed.append(task)
+            specs.append(ClockSpec(
+                subject=case, purpose=f"task-{task.pk}",
+                limit=FOLLOW_UP_CHECK_WORKDAYS if check else int(snapshot["committed_limit"]),
+                legal_limit=None if check else int(snapshot["legal_limit"]),
+                start=at, responsible_unit=task.department, assignee=task.assignee,
+                label=_label(case, f"{task.case_item.name}"
+                                   f"{' · ' + str(_('follow-up check')) if check else ''}"),
+            ))
+    graph.started_any = graph.started_any or bool(tasks)
+    for task, clock in zip(timed, start_clocks(specs, by=by), strict=True):
+        task.clock = clock
+    Task.objects.bulk_update(tasks, ["state", "started_at", "clock"])
+    for task in tasks:
+        if record:
+            _event(case, "task.started", by, now, task=task.pk, department=task.department.code,
+                   item=task.case_item.item_version.snapshot["code"], kind=task.kind)
+        if task.kind == TaskKind.REVIEW and task.route != Route.NORMAL:
+            action = (TaskAction.FILE if task.route == Route.FILING
+                      else TaskAction.APPROVE_AT_INTAKE)
+            _move_task(task, action)
+            _decide_task(case, graph, task, by=None, now=now, note=task.case_item.route_label)
 
 
 def _issue_certificate(case: Case, task: Task, now: datetime) -> Certificate | None:
@@ -1128,12 +1147,11 @@ def _accept(case: Case, *, by: User | None, now: datetime, accepted_at: datetime
     dependencies = (case.package_version.snapshot.get("dependencies") or []
                     if case.package_version_id else [])
     Through = Task.waits_for.through
-    Through.objects.bulk_create([
+    edges = Through.objects.bulk_create([
         Through(from_task_id=by_code[d["item"]].pk, to_task_id=by_code[d["requires"]].pk)
         for d in dependencies if d["item"] in by_code and d["requires"] in by_code
     ])
     committed, legal, unit = _case_limits(case, pairs)
-    case.save()
     _event(case, "case.accepted", by, now, accepted_at=accepted_at, deemed=deemed, note=note,
            tasks=[{"task": t.pk, "item": code, "department": t.department.code,
                    "route": t.route} for code, t in by_code.items()])
@@ -1141,19 +1159,20 @@ def _accept(case: Case, *, by: User | None, now: datetime, accepted_at: datetime
         subject=case, purpose=CASE_CLOCK, limit=committed, legal_limit=legal, start=accepted_at,
         responsible_unit=unit, label=_label(case), by=by,
     )
-    case.save(update_fields=["clock"])
+    case.save()
     _notice(case, NoticeKind.ACCEPTANCE, notices.acceptance(
         applicant=case.applicant_name, title=case.title, number=case.number or "",
         received=case.submitted_at or accepted_at, accepted=accepted_at, deemed=deemed,
         limit=committed, deadline_at=case.clock.deadline_at, centre=case.intake_unit.name,
         issued=now,
     ), by, now)
-    graph = _Graph(case)
-    for task in list(graph.reviews()):
-        if not graph.prereqs.get(task.pk) and task.state == TaskState.WAITING:
-            # A department's clock starts when it gets the task (`now`), even when the
-            # case counts as accepted earlier: the centre's silence is not its delay.
-            _start_task(case, graph, task, at=now, by=by, now=now, record=False)
+    for task in tasks:
+        task.case = case
+    graph = _Graph(case, tasks=tasks, edges=[(e.from_task_id, e.to_task_id) for e in edges])
+    # A department's clock starts when it gets the task (`now`), even when the
+    # case counts as accepted earlier: the centre's silence is not its delay.
+    _start_tasks(case, graph, [t for t in graph.reviews() if not graph.prereqs.get(t.pk)],
+                 at=now, by=by, now=now, record=False)
     _maybe_decide_case(case, graph, by=by, now=now)
     return case
 
