@@ -75,7 +75,7 @@ class Clock(models.Model):
     next_signal_at = models.DateTimeField(null=True, blank=True)
     # Moved on by every write; a write that finds it moved since its read
     # retries under lock (services._change).
-    revision = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
