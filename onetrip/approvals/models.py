@@ -239,6 +239,9 @@ class Task(models.Model):
     clock = models.ForeignKey(
         "monitoring.Clock", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A copy of clock.deadline_at (services._follow_clock keeps them equal), so
+    # that a department's inbox is read in deadline order from one index.
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
     created_at = models.DateTimeField(_("created"))
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -255,6 +258,12 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["department", "state"], name="task_dept_state"),
             models.Index(fields=["assignee", "state"], name="task_assignee_state"),
+            # The inbox: a department's active tasks (states.TASK_ACTIVE), soonest first.
+            models.Index(
+                fields=["department", "deadline_at", "id"], name="task_inbox",
+                condition=Q(state__in=["in_review", "pending", "special_procedure",
+                                       "supplement"]),
+            ),
         ]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")

@@ -240,7 +240,7 @@ def inbox_for(user: User | None, *, now: datetime | None = None, mine: bool = Fa
     clock joined. Paused clocks (no deadline while paused) sort last.
     """
     now = now or timezone.now()
-    queryset = visible_to(Task.objects.filter(state__in=TASK_ACTIVE), user,
+    queryset = visible_to(Task.objects.filter(state__in=sorted(TASK_ACTIVE)), user,
                           unit_field="department", unit_roles=(Role.HANDLER, Role.HEAD))
     if mine:
         queryset = queryset.filter(assignee_id=getattr(user, "pk", None))
@@ -253,7 +253,8 @@ def inbox_for(user: User | None, *, now: datetime | None = None, mine: bool = Fa
             open_extension=Exists(ExtensionRequest.objects.filter(
                 task_id=OuterRef("pk"), state=RequestState.OPEN)),
         )
-        .order_by(F("clock__deadline_at").asc(nulls_last=True), "id")
+        # Task.deadline_at (its clock's, copied) so that index task_inbox reads it in order
+        .order_by(F("deadline_at").asc(nulls_last=True), "id")
     )
 
 

@@ -46,6 +46,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,6 @@ from onetrip.errors import (
 )
 from onetrip.files.services import check_upload, store_upload
 from onetrip.monitoring.models import Clock
-from onetrip.monitoring.services import extend_clock as monitoring_extend_clock
 from onetrip.monitoring.services import (
     ClockSpec,
     pause_clock,
@@ -77,7 +77,9 @@ from onetrip.monitoring.services import (
     start_clocks,
     stop_clock,
 )
+from onetrip.monitoring.services import extend_clock as monitoring_extend_clock
 from onetrip.workdays.calendar import local_date
+from onetrip.workdays.services import register_deadline_recomputer
 
 from . import applications, notices
 from .applications import MaterialNeed
@@ -254,6 +256,15 @@ def _move_task(task: Task, action: str) -> None:
     task.state = task_next(task.state, action)
 
 
+def _follow_clock(task: Task) -> bool:
+    """Copy the task's clock deadline onto the task (the inbox sorts by it); True if it moved."""
+    deadline = task.clock.deadline_at if task.clock is not None else None
+    if task.deadline_at == deadline:
+        return False
+    task.deadline_at = deadline
+    return True
+
+
 def _label(case: Case, extra: str = "") -> str:
     return f"{case.number or ''} {extra or case.title}".strip()[:200]
 
@@ -340,6 +351,8 @@ def _sync_pauses(case: Case, graph: _Graph, *, by: User | None, now: datetime,
             task.clock, want, by=by, now=now,
             reason=PAUSE_SPECIAL_PROCEDURE if special else PAUSE_SUPPLEMENT,
         )
+        if _follow_clock(task):
+            Task.objects.filter(pk=task.pk).update(deadline_at=task.deadline_at)
     if case.clock is not None and case.clock.done_at is None:
         case.clock = _set_paused(
             case.clock, supplement_open or any_special, by=by, now=now,
@@ -1019,7 +1032,8 @@ def _start_tasks(case: Case, graph: _Graph, tasks: Sequence[Task], *, at: dateti
     graph.started_any = graph.started_any or bool(tasks)
     for task, clock in zip(timed, start_clocks(specs, by=by), strict=True):
         task.clock = clock
-    Task.objects.bulk_update(tasks, ["state", "started_at", "clock"])
+        _follow_clock(task)
+    Task.objects.bulk_update(tasks, ["state", "started_at", "clock", "deadline_at"])
     for task in tasks:
         if record:
             _event(case, "task.started", by, now, task=task.pk, department=task.department.code,
@@ -1068,7 +1082,9 @@ def _decide_task(case: Case, graph: _Graph, task: Task, *, by: User | None, now:
     task.decided_at, task.decided_by, task.decision_note = now, by, note
     if task.clock is not None and task.clock.done_at is None:
         task.clock = stop_clock(clock=task.clock, at=now, by=by)
-    task.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+        _follow_clock(task)
+    task.save(update_fields=["state", "decided_at", "decided_by", "decision_note",
+                             "deadline_at"])
     ExtensionRequest.objects.filter(task=task, state=RequestState.OPEN).update(
         state=RequestState.CANCELLED, decided_at=now
     )
@@ -1384,9 +1400,20 @@ def _deemed_hook(now: datetime) -> dict[str, int]:
     return {"cases deemed accepted": deem_overdue_cases_accepted(now)}
 
 
+def follow_recomputed_clocks(calendar: Any = None, years: Any = None) -> int:
+    """After a calendar change moved clocks (monitoring recomputes them first), copy
+    their deadlines onto the tasks that show them in inboxes."""
+    moved = Task.objects.filter(clock__isnull=False).exclude(deadline_at=F("clock__deadline_at"))
+    return Task.objects.filter(pk__in=moved.values("pk")).update(
+        deadline_at=Subquery(Clock.objects.filter(pk=OuterRef("clock_id")).values("deadline_at"))
+    )
+
+
 def register_hooks() -> None:
-    """Called from AppConfig.ready: deemed acceptance runs after every clock sweep."""
+    """Called from AppConfig.ready: deemed acceptance runs after every clock sweep; task
+    deadlines follow their clocks after a calendar change."""
     register_sweep_hook(_deemed_hook)
+    register_deadline_recomputer(follow_recomputed_clocks)
 
 
 # --- department tasks -----------------------------------------------------------------------
@@ -1687,8 +1714,9 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
             assert task.clock is not None
             task.clock = monitoring_extend_clock(clock=task.clock, amount=request.days,
                                                  reason=request.reason, by=by)
+            _follow_clock(task)
             task.extension_days += request.days
-            task.save(update_fields=["extension_days"])
+            task.save(update_fields=["extension_days", "deadline_at"])
             _extend_case_clock(case, graph, by=by, reason=request.reason)
             _notice(case, NoticeKind.EXTENSION, notices.extension(
                 applicant=case.applicant_name, item=task.case_item.name,
@@ -1740,7 +1768,8 @@ def withdraw_case(*, case: Case, by: User, reason: str = "", now: datetime | Non
                 task.decided_at = now
                 if task.clock is not None and task.clock.done_at is None:
                     task.clock = stop_clock(clock=task.clock, at=now, by=by)
-                task.save(update_fields=["state", "decided_at"])
+                    _follow_clock(task)
+                task.save(update_fields=["state", "decided_at", "deadline_at"])
                 cancelled.append(task.pk)
         for clock in (case.intake_clock, case.clock):
             if clock is not None and clock.done_at is None:

@@ -283,3 +283,17 @@ def test_no_withdrawal_after_the_decision(world):
         services.approve_task(task=tasks[code], by=handler)
     with pytest.raises(TransitionNotAllowed):
         services.withdraw_case(case=case, by=world.applicant)
+
+
+def test_task_deadlines_follow_their_clocks_when_the_calendar_changes(world):
+    from onetrip.workdays.services import load_overrides
+
+    case = accepted(world, when=at(2026, 12, 30, 9))  # the clocks run into unknown 2027
+    before = tasks_of(case)
+    assert all(t.clock.provisional and t.deadline_at == t.clock.deadline_at
+               for t in before.values())
+    load_overrides([{"date": "2027-01-01", "is_workday": False, "note": "元旦"}], by=None)
+    after = tasks_of(case)
+    for code, task in after.items():
+        assert not task.clock.provisional
+        assert task.deadline_at == task.clock.deadline_at > before[code].deadline_at

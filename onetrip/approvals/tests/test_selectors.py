@@ -198,3 +198,13 @@ def test_the_intake_queue_shows_the_most_urgent_first(world):
     assert list(selectors.intake_queue_for(world.handler_a)) == []
     assert [c.colour for c in selectors.intake_queue_for(world.clerk, now=at(2026, 3, 11, 9))] \
         == ["yellow", "prewarning"]
+
+
+def test_the_inbox_index_covers_exactly_the_states_the_inbox_lists():
+    from django.db.models import Q
+
+    from onetrip.approvals.models import Task
+    from onetrip.approvals.states import TASK_ACTIVE
+
+    (index,) = [i for i in Task._meta.indexes if i.name == "task_inbox"]
+    assert index.condition == Q(state__in=sorted(TASK_ACTIVE))
