@@ -79,6 +79,45 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
         form.add_error(field, str(error.reason))
 
 
+def field_rows(specs: Sequence[Mapping[str, Any]], values: Mapping[str, Any],
+               errors: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The items' application fields as rows for approvals/includes/application_fields.html.
+
+    `specs`: merged field specs (applications.merged_fields); `values`: what
+    was typed or saved; `errors`: message by field name (`fields.<name>`).
+    """
+    rows = []
+    for spec in specs:
+        name = spec["name"]
+        value = values.get(name, "")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
+            value = ""
+        rows.append({
+            "name": name, "id": f"field-{name}", "label": spec.get("label") or name,
+            "type": spec.get("type", "text"), "unit": spec.get("unit", ""),
+            "hint": spec.get("hint", ""), "required": bool(spec.get("required")),
+            "choices": spec.get("choices") or [], "value": str(value),
+            "error": errors.get(f"fields.{name}", ""),
+        })
+    return rows
+
+
+def put_domain_errors(exc: DomainError, *forms_: forms.Form) -> None:
+    """A service's errors on the forms' own fields (shown beside them); others are left out.
+
+    Unlike apply_domain_error, errors of fields no form has (an application
+    field, a material) are not pushed to the top of a form: the page shows
+    those beside their own inputs.
+    """
+    for error in exc.errors:
+        for form in forms_:
+            if error.field in form.fields:
+                form.add_error(error.field, str(error.reason))
+                break
+
+
 class TextInputs(forms.Form):
     """Adds the house style's autocomplete and spellcheck hints."""
 
@@ -339,3 +378,44 @@ class CheckForm(TextInputs):
     )
     note = forms.CharField(label=_("What was found"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- workbench: registering a walk-in at the window ------------------------------------------
+
+class WalkInApplicantForm(ApplicantForm):
+    """The applicant's details as the clerk types them from the ID card or business licence.
+
+    A person or a business, like the online form: the name or company name,
+    the ID card number or unified social credit code. `centres`: the centres
+    the clerk serves at; when there are several the clerk says which one.
+    """
+
+    centre = forms.TypedChoiceField(
+        label=_("Service centre"), coerce=int, required=False,
+        help_text=_("You serve at several centres: the one where the applicant is."),
+        error_messages={"required": _("Choose the service centre you serve at.")},
+    )
+
+    def __init__(self, *args: Any, centres: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["applicant_name"].help_text = _(
+            "As on the ID card, or the company name as on the business licence.")
+        self.fields["applicant_phone"].help_text = _(
+            "The applicant's phone: text messages about the case go there.")
+        self.fields["applicant_phone"].error_messages["required"] = _(
+            "Enter the applicant's phone number.")
+        if len(centres) > 1:
+            self.fields["centre"].choices = [("", "—")] + [(c.pk, c.name) for c in centres]
+            self.fields["centre"].required = True
+            self.order_fields(["centre"])
+        else:
+            del self.fields["centre"]
+
+
+class WalkInDeliveryForm(DeliveryForm):
+    """How the applicant wants the results: collecting them here is offered first."""
+
+    def __init__(self, *args: Any, methods: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, methods=methods, **kwargs)
+        self.fields["delivery_method"].label = _(
+            "How does the applicant want to receive the results?")

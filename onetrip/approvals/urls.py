@@ -6,7 +6,7 @@ never equal them.
 
 from django.urls import path, re_path
 
-from .views import apply, portal, work
+from .views import apply, counter, portal, work
 
 app_name = "approvals"
 
@@ -30,11 +30,17 @@ urlpatterns = [
     path("work/", work.work_home, name="work"),
     path("work/cases/", work.work_cases, name="work_cases"),
     path("work/intake/", work.intake, name="intake"),
+    path("work/walk-in/", counter.walk_in, name="walk_in"),
+    path("work/walk-in/item/<str:code>/", counter.walk_in_item, name="walk_in_item"),
+    path("work/walk-in/package/<slug:code>/", counter.walk_in_package, name="walk_in_package"),
+    re_path(rf"^work/walk-in/{NUMBER}/receipt/$", counter.walk_in_receipt,
+            name="walk_in_receipt"),
     path("work/inbox/", work.inbox, name="inbox"),
     path("work/extensions/", work.extensions, name="extensions"),
     path("work/extensions/<int:pk>/decide/", work.decide_extension, name="decide_extension"),
     path("work/tasks/<int:pk>/<slug:action>/", work.task_action, name="task_action"),
     re_path(rf"^work/cases/{NUMBER}/$", work.work_case, name="work_case"),
+    re_path(rf"^work/cases/{NUMBER}/supply/$", counter.work_supply, name="work_supply"),
     re_path(rf"^work/cases/{NUMBER}/(?P<action>[a-z-]+)/$", work.case_action,
             name="case_action"),
     # one case, for its applicant

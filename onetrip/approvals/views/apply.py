@@ -24,7 +24,14 @@ from onetrip.errors import NotFound, ValidationFailed
 
 from .. import applications, selectors, services
 from .. import selectors_pages as pages
-from ..forms import ApplicantForm, DeliveryForm, error_list, errors_by_field, file_errors
+from ..forms import (
+    ApplicantForm,
+    DeliveryForm,
+    error_list,
+    errors_by_field,
+    field_rows,
+    file_errors,
+)
 from ..states import CaseState
 from .common import domain_errors
 
@@ -198,22 +205,7 @@ def _next_part(draft: Draft, after: str) -> str:
 
 def _field_rows(draft: Draft, values: dict[str, Any], errors: dict[str, str]
                 ) -> list[dict[str, Any]]:
-    rows = []
-    for spec in draft.fields:
-        name = spec["name"]
-        value = values.get(name, "")
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif value is None:
-            value = ""
-        rows.append({
-            "name": name, "id": f"field-{name}", "label": spec.get("label") or name,
-            "type": spec.get("type", "text"), "unit": spec.get("unit", ""),
-            "hint": spec.get("hint", ""), "required": bool(spec.get("required")),
-            "choices": spec.get("choices") or [], "value": str(value),
-            "error": errors.get(f"fields.{name}", ""),
-        })
-    return rows
+    return field_rows(draft.fields, values, errors)
 
 
 @login_required

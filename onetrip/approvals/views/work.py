@@ -75,14 +75,22 @@ def _tabs(request: HttpRequest) -> list[dict[str, Any]]:
     tabs = []
     if scope.units(Role.CLERK) or scope.county_wide:
         tabs.append(("approvals:intake", gettext_lazy("Intake queue"), "i"))
+    if scope.units(Role.CLERK):
+        tabs.append(("approvals:walk_in", gettext_lazy("Register a walk-in"), "w"))
     if scope.units(Role.HANDLER, Role.HEAD) or scope.county_wide:
         tabs.append(("approvals:inbox", gettext_lazy("Department inbox"), "b"))
     if scope.units(Role.HEAD) or scope.county_wide:
         tabs.append(("approvals:extensions", gettext_lazy("Extension requests"), "e"))
     tabs.append(("approvals:work_cases", gettext_lazy("All cases"), "a"))
+    here = request.resolver_match.view_name
     return [{"url": reverse(name), "label": label, "key": key, "name": name,
-             "current": request.resolver_match.view_name == name}
+             "current": here == name or here in TAB_PAGES.get(name, ())}
             for name, label, key in tabs]
+
+
+# Pages reached from a tab that keep it highlighted.
+TAB_PAGES = {"approvals:walk_in": ("approvals:walk_in_item", "approvals:walk_in_package",
+                                   "approvals:walk_in_receipt")}
 
 
 def _page_query(request: HttpRequest) -> str:
@@ -139,7 +147,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             if calendar is not None else None
     return render(request, "approvals/work/intake.html", {
         "tabs": _tabs(request), "tab": tab, "tab_labels": INTAKE_TABS, "page": page,
-        "rows": rows, "now": now,
+        "rows": rows, "now": now, "can_register": bool(scope_of(request.user).units(Role.CLERK)),
     })
 
 
@@ -461,6 +469,9 @@ def work_case_context(request: HttpRequest, detail: selectors.CaseDetail, *,
         "detail": detail, "case": case, "now": now,
         "clock_rows": clock_rows, "case_clock": case_clock, "intake_clock": intake_clock,
         "case_actions": case_actions, "task_rows": task_rows,
+        # The applicant brought the supplements to the window: the clerk supplies them.
+        "can_supply": CaseAction.SUPPLY in detail.case_actions and detail.viewer.is_clerk
+        and detail.open_supplement is not None,
         "timeline": selectors.timeline(case, audience="staff"),
         "error": str(error.reason) if error else "",
         "error_status": error.status if error else None,
