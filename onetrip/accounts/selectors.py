@@ -14,6 +14,7 @@ find through this function is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -58,19 +59,32 @@ def scope_of(user: User | None) -> Scope:
     if cached is not None:
         return cached
     memberships = list(Membership.objects.filter(user=user).values_list("role", "unit_id"))
-    roles = frozenset(role for role, _ in memberships)
     direct: dict[str, set[int]] = {}
     for role, unit_id in memberships:
         direct.setdefault(role, set()).add(unit_id)
     children = _children_index() if direct else {}
-    units_by_role = {
-        role: frozenset(_with_descendants(ids, children)) for role, ids in direct.items()
-    }
+    return remember_scope(
+        user,
+        [(role, unit) for role, ids in direct.items() for unit in _with_descendants(ids, children)],
+    )
+
+
+def remember_scope(user: User, grants: Iterable[tuple[str, int]]) -> Scope:
+    """Set and return the scope of `user` from (role, unit id) pairs that already include
+    every sub-unit of each unit a role is held in.
+
+    For callers that read the memberships together with something else in one
+    query (the bearer-token authentication does): the rules stay here.
+    """
+    units_by_role: dict[str, set[int]] = {}
+    for role, unit_id in grants:
+        units_by_role.setdefault(role, set()).add(unit_id)
+    roles = frozenset(units_by_role)
     scope = Scope(
         user_id=user.pk,
         roles=roles,
         county_wide=user.is_superuser or bool(roles & COUNTY_WIDE_ROLES),
-        units_by_role=units_by_role,
+        units_by_role={role: frozenset(ids) for role, ids in units_by_role.items()},
     )
     user._onetrip_scope = scope
     return scope

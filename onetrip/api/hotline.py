@@ -2,7 +2,9 @@
 
 Every handler validates its input with a schema and calls one hotline
 service or selector; the services decide who may act and raise DomainErrors,
-which api.py turns into the one error shape.
+which api.py turns into the one error shape. Every POST accepts an
+`Idempotency-Key` header (see `api.idempotency`): a retried registration or
+transition gets the first answer again and acts once.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Literal
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.responses import Status
 
 from onetrip.accounts.models import OrgUnit, UnitKind
+from onetrip.api.idempotency import idempotent
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.hotline import dispatch, quality, selectors, services
 from onetrip.hotline.models import (
@@ -64,6 +68,7 @@ def _township(code: str | None) -> OrgUnit | None:
 
 
 @router.post("/suggest", response=SuggestOut)
+@decorate_view(idempotent)
 def suggest(request: HttpRequest, payload: SuggestIn):
     """The likely category (its path of names) and lead unit, top three, best first."""
     found = dispatch.suggest(payload.content, township=_township(payload.township))
@@ -85,6 +90,7 @@ class CheckOut(Schema):
 
 
 @router.post("/check-reply", response=CheckOut)
+@decorate_view(idempotent)
 def check_reply(request: HttpRequest, payload: CheckIn):
     """The reply-quality flags, as a reply submitted now would get them (empty when good)."""
     others = list(Reply.objects.order_by("-submitted_at").values_list("text", flat=True)[:300])
@@ -193,6 +199,7 @@ def _get(request: HttpRequest, number: str) -> Ticket:
 
 
 @router.post("/tickets", response={201: TicketCreated})
+@decorate_view(idempotent)
 def register(request: HttpRequest, payload: TicketIn):
     """Register an appeal: operators for phone and walk-in, anyone logged in for web/mobile.
 
@@ -315,6 +322,7 @@ def _done(ticket: Ticket) -> dict:
 
 
 @router.post("/tickets/{number}/dispatch", response=TicketCreated)
+@decorate_view(idempotent)
 def dispatch_ticket(request: HttpRequest, number: str, payload: DispatchIn):
     ticket = _get(request, number)
     services.dispatch_ticket(
@@ -329,6 +337,7 @@ def dispatch_ticket(request: HttpRequest, number: str, payload: DispatchIn):
 
 
 @router.post("/tickets/{number}/sign", response=TicketCreated)
+@decorate_view(idempotent)
 def sign(request: HttpRequest, number: str):
     ticket = _get(request, number)
     services.sign_for(ticket=ticket, by=request.user)
@@ -336,6 +345,7 @@ def sign(request: HttpRequest, number: str):
 
 
 @router.post("/tickets/{number}/return", response=TicketCreated)
+@decorate_view(idempotent)
 def return_ticket(request: HttpRequest, number: str, payload: ReasonIn):
     ticket = _get(request, number)
     services.return_ticket(ticket=ticket, by=request.user, reason=payload.reason)
@@ -343,6 +353,7 @@ def return_ticket(request: HttpRequest, number: str, payload: ReasonIn):
 
 
 @router.post("/tickets/{number}/contact", response=TicketCreated)
+@decorate_view(idempotent)
 def contact(request: HttpRequest, number: str, payload: NoteIn):
     ticket = _get(request, number)
     services.record_contact(ticket=ticket, by=request.user, note=payload.note)
@@ -361,6 +372,7 @@ def _reply_out(reply: Reply) -> dict:
 
 
 @router.post("/tickets/{number}/replies", response={201: ReplyOut})
+@decorate_view(idempotent)
 def reply(request: HttpRequest, number: str, payload: TextIn):
     ticket = _get(request, number)
     return Status(
@@ -369,6 +381,7 @@ def reply(request: HttpRequest, number: str, payload: TextIn):
 
 
 @router.post("/tickets/{number}/review", response=ReplyOut)
+@decorate_view(idempotent)
 def review(request: HttpRequest, number: str, payload: ReviewIn):
     ticket = _get(request, number)
     pending = selectors.pending_reply(ticket)
@@ -385,6 +398,7 @@ def review(request: HttpRequest, number: str, payload: ReviewIn):
 
 
 @router.post("/flags/{flag_id}", response=ReplyOut)
+@decorate_view(idempotent)
 def decide_flag(request: HttpRequest, flag_id: int, confirm: bool):
     flag = ReplyFlag.objects.select_related("reply__ticket").filter(pk=flag_id).first()
     if flag is None or selectors.ticket_for(request.user, number=flag.reply.ticket.number) is None:
@@ -394,6 +408,7 @@ def decide_flag(request: HttpRequest, flag_id: int, confirm: bool):
 
 
 @router.post("/tickets/{number}/extensions", response={201: dict})
+@decorate_view(idempotent)
 def request_extension(request: HttpRequest, number: str, payload: ExtensionIn):
     ticket = _get(request, number)
     extension = services.request_extension(
@@ -403,6 +418,7 @@ def request_extension(request: HttpRequest, number: str, payload: ExtensionIn):
 
 
 @router.post("/extensions/{extension_id}/decision", response=dict)
+@decorate_view(idempotent)
 def decide_extension(request: HttpRequest, extension_id: int, payload: DecisionIn):
     extension = Extension.objects.select_related("ticket").filter(pk=extension_id).first()
     if extension is None or _get(request, extension.ticket.number) is None:
@@ -414,6 +430,7 @@ def decide_extension(request: HttpRequest, extension_id: int, payload: DecisionI
 
 
 @router.post("/tickets/{number}/remind", response=TicketCreated)
+@decorate_view(idempotent)
 def remind(request: HttpRequest, number: str, payload: NoteIn):
     ticket = _get(request, number)
     services.remind_unit(ticket=ticket, by=request.user, note=payload.note)
@@ -421,6 +438,7 @@ def remind(request: HttpRequest, number: str, payload: NoteIn):
 
 
 @router.post("/tickets/{number}/follow-up", response=TicketCreated)
+@decorate_view(idempotent)
 def follow_up(request: HttpRequest, number: str, payload: FollowUpIn):
     ticket = _get(request, number)
     services.record_follow_up(
@@ -436,6 +454,7 @@ def follow_up(request: HttpRequest, number: str, payload: FollowUpIn):
 
 
 @router.post("/tickets/{number}/close", response=TicketCreated)
+@decorate_view(idempotent)
 def close(request: HttpRequest, number: str, payload: NoteIn):
     ticket = _get(request, number)
     services.close_ticket(ticket=ticket, by=request.user, note=payload.note)
@@ -443,6 +462,7 @@ def close(request: HttpRequest, number: str, payload: NoteIn):
 
 
 @router.post("/tickets/{number}/refuse", response=TicketCreated)
+@decorate_view(idempotent)
 def refuse(request: HttpRequest, number: str, payload: RefuseIn):
     ticket = _get(request, number)
     services.refuse_ticket(ticket=ticket, by=request.user, reason=payload.reason, note=payload.note)
@@ -450,6 +470,7 @@ def refuse(request: HttpRequest, number: str, payload: RefuseIn):
 
 
 @router.post("/tickets/{number}/answer", response=TicketCreated)
+@decorate_view(idempotent)
 def answer(request: HttpRequest, number: str, payload: AnswerIn):
     ticket = _get(request, number)
     services.answer_at_once(ticket=ticket, by=request.user, answer=payload.answer)
@@ -457,6 +478,7 @@ def answer(request: HttpRequest, number: str, payload: AnswerIn):
 
 
 @router.post("/tickets/{number}/merge", response=TicketCreated)
+@decorate_view(idempotent)
 def merge(request: HttpRequest, number: str, payload: MergeIn):
     ticket = _get(request, number)
     into = _get(request, payload.into)

@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
@@ -29,10 +28,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from onetrip.accounts.models import OrgUnit, UnitKind
 from onetrip.audit.models import Event
 from onetrip.errors import DomainError
-from onetrip.hotline import dispatch, services
+from onetrip.hotline import dispatch, services, tables
 from onetrip.hotline.models import (
     Category,
     Channel,
@@ -315,7 +313,9 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     code = request.POST.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    category = _category(code)
+    category = tables.open311_service(code)
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
     lat, lon = _coordinate(request, "lat"), _coordinate(request, "long")
     address = request.POST.get("address_string", "").strip()
     address_id = request.POST.get("address_id", "").strip()
@@ -341,39 +341,33 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         p for p in (request.POST.get("last_name", ""), request.POST.get("first_name", "")) if p
     ).strip()
     town_code = dispatch.township_in(f"{address} {description}")
-    township = (
-        OrgUnit.objects.filter(code=town_code, kind=UnitKind.TOWNSHIP).first()
-        if town_code
-        else None
+    township = tables.township(town_code) if town_code else None
+    token = services.new_query_code()
+    ticket = services.register_ticket(
+        by=None,
+        channel=Channel.OPEN311,
+        kind="complaint",
+        content=description,
+        citizen=services.Citizen(
+            name=name[:64],
+            phone=request.POST.get("phone", "")[:20],
+            anonymous=not (name or request.POST.get("phone")),
+        ),
+        category=category,
+        address=address or address_id,
+        latitude=lat,
+        longitude=lon,
+        township=township,
+        external_id=request.POST.get("device_id", "")[:64],
+        open311_client=client,
+        open311_token=token,
     )
-    with transaction.atomic():
-        ticket = services.register_ticket(
-            by=None,
-            channel=Channel.OPEN311,
-            kind="complaint",
-            content=description,
-            citizen=services.Citizen(
-                name=name[:64],
-                phone=request.POST.get("phone", "")[:20],
-                anonymous=not (name or request.POST.get("phone")),
-            ),
-            category=category,
-            address=address or address_id,
-            latitude=lat,
-            longitude=lon,
-            township=township,
-            external_id=request.POST.get("device_id", "")[:64],
-            open311_client=client,
-        )
-        token = Open311Token.objects.create(
-            token=services.new_query_code() + str(ticket.pk), ticket=ticket
-        )
     return render(
         fmt,
         [
             {
                 "service_request_id": ticket.number,
-                "token": token.token,
+                "token": f"{token}{ticket.pk}",
                 "service_notice": f"查询码 {ticket.query_code}",
                 "account_id": request.POST.get("account_id", ""),
             }

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +45,7 @@ from .models import (
     Kind,
     KnowledgeEntry,
     Open311Client,
+    Open311Token,
     RefusalReason,
     Reminder,
     Reply,
@@ -260,12 +261,15 @@ def register_ticket(
     suggestion: tuple[str, str] | None = None,
     external_id: str = "",
     open311_client: Open311Client | None = None,
+    open311_token: str = "",
     now: datetime | None = None,
 ) -> Ticket:
     """Register an appeal (any channel). Phone and walk-in tickets need an operator.
 
     `suggestion` is (category path, unit code) the dispatch model offered, kept
-    to measure dispatch accuracy.
+    to measure dispatch accuracy. `open311_token`: the start of the GeoReport
+    token to keep with the ticket (the ticket's key is appended), in the same
+    transaction.
     """
     at = _now(now)
     if channel not in Channel.values:
@@ -315,46 +319,36 @@ def register_ticket(
         raise ValidationFailed(errors[0].reason, field=errors[0].field, errors=errors)
 
     title = (title or "").strip()[:120] or content[:30]
-    hotline = None
-    if by is not None and is_operator(by):
-        hotline = (
-            OrgUnit.objects.filter(pk__in=scope_of(by).units(Role.OPERATOR), kind=UnitKind.HOTLINE)
-            .order_by("id")
-            .first()
-        )
+    operator_units = sorted(scope_of(by).units(Role.OPERATOR)) if by is not None else []
+    ticket = Ticket(
+        query_code=new_query_code(),
+        status=State.REGISTERED,
+        channel=channel,
+        kind=kind,
+        urgency=urgency,
+        convenience=convenience,
+        category=category,
+        title=title,
+        content=content,
+        citizen_name="" if citizen.anonymous else citizen.name.strip()[:64],
+        citizen_phone="" if citizen.anonymous else citizen.phone.strip()[:20],
+        citizen_id_number="" if citizen.anonymous else citizen.id_number.strip().upper(),
+        anonymous=citizen.anonymous,
+        confidential=citizen.confidential,
+        citizen_user=citizen.user if getattr(citizen.user, "pk", None) else None,
+        address=address.strip()[:200],
+        latitude=None if latitude is None else Decimal(str(latitude)).quantize(Decimal("1e-6")),
+        longitude=None if longitude is None else Decimal(str(longitude)).quantize(Decimal("1e-6")),
+        township=township,
+        registered_by=by if getattr(by, "pk", None) else None,
+        registered_at=at,
+        suggested_category=(suggestion or ("", ""))[0][:255],
+        suggested_unit=(suggestion or ("", ""))[1][:32],
+        external_id=external_id[:64],
+        open311_client=open311_client,
+    )
     with transaction.atomic():
-        ticket = Ticket.objects.create(
-            query_code=new_query_code(),
-            status=State.REGISTERED,
-            channel=channel,
-            kind=kind,
-            urgency=urgency,
-            convenience=convenience,
-            category=category,
-            title=title,
-            content=content,
-            citizen_name="" if citizen.anonymous else citizen.name.strip()[:64],
-            citizen_phone="" if citizen.anonymous else citizen.phone.strip()[:20],
-            citizen_id_number="" if citizen.anonymous else citizen.id_number.strip().upper(),
-            anonymous=citizen.anonymous,
-            confidential=citizen.confidential,
-            citizen_user=citizen.user if getattr(citizen.user, "pk", None) else None,
-            address=address.strip()[:200],
-            latitude=None if latitude is None else Decimal(str(latitude)).quantize(Decimal("1e-6")),
-            longitude=None
-            if longitude is None
-            else Decimal(str(longitude)).quantize(Decimal("1e-6")),
-            township=township,
-            hotline=hotline or _default_hotline(),
-            registered_by=by if getattr(by, "pk", None) else None,
-            registered_at=at,
-            suggested_category=(suggestion or ("", ""))[0][:255],
-            suggested_unit=(suggestion or ("", ""))[1][:32],
-            external_id=external_id[:64],
-            open311_client=open311_client,
-        )
-        ticket.number = f"{local_date(at):%Y%m%d}{ticket.pk:06d}"
-        Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+        _insert_ticket(ticket, operator_units=operator_units, at=at, open311_token=open311_token)
         for upload in uploads:
             stored = store_upload(upload, by=by, field="attachments")
             Attachment.objects.create(
@@ -376,16 +370,89 @@ def register_ticket(
                 "open311_client": open311_client.pk if open311_client else None,
             },
         )
-        _tell_citizen(
-            ticket,
-            _zh(
-                gettext_noop("Your appeal is registered as %(number)s; query code %(code)s."),
-                number=ticket.number,
-                code=ticket.query_code,
-            ),
-            at,
-        )
     return ticket
+
+
+REGISTERED_MESSAGE = gettext_noop("Your appeal is registered as %(number)s; query code %(code)s.")
+_NUMBER_MARK = "@@number@@"
+
+
+def _insert_ticket(
+    ticket: Ticket, *, operator_units: list[int], at: datetime, open311_token: str = ""
+) -> None:
+    """Insert the new `ticket` with its number, its hotline, what the citizen is told
+    and its Open311 token (`open311_token` + the key) when asked.
+
+    The hotline is the first hotline unit among `operator_units` (the registering
+    operator's), else the county's default hotline. The number is the local date
+    and the primary key (six digits at least), so concurrent registrations never
+    race for a counter row. On PostgreSQL all of it is one statement; elsewhere
+    the ORM does it in up to five.
+    """
+    told = (
+        None
+        if ticket.anonymous or not ticket.citizen_phone
+        else _zh(REGISTERED_MESSAGE, number=_NUMBER_MARK, code=ticket.query_code)
+    )
+    day = f"{local_date(at):%Y%m%d}"
+    if connection.vendor != "postgresql":
+        hotline = (
+            OrgUnit.objects.filter(pk__in=operator_units, kind=UnitKind.HOTLINE)
+            .order_by("id")
+            .first()
+        )
+        ticket.hotline = hotline or _default_hotline()
+        ticket.save(force_insert=True)
+        ticket.number = f"{day}{ticket.pk:06d}"
+        Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+        if told is not None:
+            _tell_citizen(ticket, told.replace(_NUMBER_MARK, ticket.number), at)
+        if open311_token:
+            Open311Token.objects.create(token=f"{open311_token}{ticket.pk}", ticket=ticket)
+        return
+
+    q = connection.ops.quote_name
+    fields = [
+        f for f in Ticket._meta.concrete_fields if f.attname not in ("id", "number", "hotline_id")
+    ]
+    values = [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in fields]
+    unit = q(OrgUnit._meta.db_table)
+    table = q(Ticket._meta.db_table)
+    sql = (
+        f"WITH n AS (SELECT nextval(pg_get_serial_sequence('{Ticket._meta.db_table}', 'id'))"
+        " AS id),"
+        " h AS (SELECT COALESCE("
+        f"(SELECT id FROM {unit} WHERE id = ANY(%s::bigint[]) AND kind = %s ORDER BY id LIMIT 1),"
+        f" (SELECT id FROM {unit} WHERE kind = %s AND is_active ORDER BY sort_order, id LIMIT 1)"
+        ") AS id),"
+        f" t AS (INSERT INTO {table} (id, number, hotline_id, "
+        + ", ".join(q(f.column) for f in fields)
+        + ") SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'), h.id, "
+        + ", ".join(["%s"] * len(fields))
+        + " FROM n, h WHERE h.id IS NOT NULL RETURNING id, number, hotline_id)"
+    )
+    params: list[Any] = [operator_units, UnitKind.HOTLINE, UnitKind.HOTLINE, day, *values]
+    if told is not None:
+        sql += (
+            f", m AS (INSERT INTO {q(CitizenMessage._meta.db_table)} (ticket_id, text, created_at)"
+            " SELECT t.id, replace(%s, %s, t.number), %s FROM t)"
+        )
+        params += [told, _NUMBER_MARK, at]
+    if open311_token:
+        sql += (
+            f", o AS (INSERT INTO {q(Open311Token._meta.db_table)} (token, ticket_id, created_at)"
+            " SELECT %s || t.id::text, t.id, %s FROM t)"
+        )
+        params += [open311_token, timezone.now()]
+    sql += " SELECT id, number, hotline_id FROM t"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise Conflict(_("No 12345 hotline unit is set up."))
+    ticket.pk, ticket.number, ticket.hotline_id = row
+    ticket._state.adding = False
+    ticket._state.db = connection.alias
 
 
 @transaction.atomic

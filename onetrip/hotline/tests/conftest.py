@@ -79,3 +79,13 @@ GOOD_REPLY = (
     "如再出现故障，可拨打0591-22981234反映。"
 )
 PERFUNCTORY_REPLY = "您好，您反映的问题已收悉，我局高度重视，将加强管理。"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tables():
+    """Each test's rows are rolled back without a signal: no process copy survives a test."""
+    from onetrip.hotline import tables
+
+    tables._loaded = None
+    yield
+    tables._loaded = None

@@ -156,3 +156,62 @@ def test_a_reply_and_its_review_through_the_api(client, county, tree):
         client.get(f"/api/hotline/tickets/{n}", **bearer(county.handler_a)).json()["status"]
         == "signed"
     )
+
+
+def _with_key(client, url, data, token, key):
+    return client.post(
+        url,
+        data,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+APPEAL = {
+    "kind": "complaint",
+    "content": "幸福小区的物业公司只收钱不干活，电梯坏了也不修。",
+    "citizen_name": "王建国",
+    "citizen_phone": "13800001234",
+}
+
+
+def test_a_retried_registration_with_its_idempotency_key_registers_once(client, county, tree):
+    token = issue_api_token(user=county.operator)
+    first = _with_key(client, "/api/hotline/tickets", APPEAL, token, "reg-1")
+    again = _with_key(client, "/api/hotline/tickets", APPEAL, token, "reg-1")
+    assert first.status_code == again.status_code == 201, first.content
+    assert again.content == first.content
+    assert again["Idempotent-Replayed"] == "true" and not first.has_header("Idempotent-Replayed")
+    assert Ticket.objects.count() == 1
+    # another key is another appeal
+    other = _with_key(client, "/api/hotline/tickets", APPEAL, token, "reg-2")
+    assert other.status_code == 201 and other.json()["number"] != first.json()["number"]
+    assert Ticket.objects.count() == 2
+
+
+def test_an_idempotency_key_reused_for_another_appeal_is_refused(client, county, tree):
+    token = issue_api_token(user=county.operator)
+    assert _with_key(client, "/api/hotline/tickets", APPEAL, token, "k").status_code == 201
+    changed = {**APPEAL, "content": "甘蔗街道昙石山路路灯不亮已经半个月，晚上很危险。"}
+    refused = _with_key(client, "/api/hotline/tickets", changed, token, "k")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert Ticket.objects.count() == 1
+
+
+def test_a_retried_transition_with_its_idempotency_key_acts_once(client, county, tree):
+    token = issue_api_token(user=county.operator)
+    number = _with_key(client, "/api/hotline/tickets", APPEAL, token, "reg").json()["number"]
+    url = f"/api/hotline/tickets/{number}/dispatch"
+    body = {"lead_unit": "depta", "category": "城乡建设/住房保障与房地产"}
+    first = _with_key(client, url, body, token, "dispatch-1")
+    again = _with_key(client, url, body, token, "dispatch-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    from onetrip.audit.models import Event
+
+    ticket = Ticket.objects.get(number=number)
+    assert Event.objects.filter(object_id=str(ticket.pk), action="ticket.dispatch").count() == 1
+    # without the key the same request is a new one: the state has moved on
+    assert post(client, url, body, county.operator).status_code == 409
