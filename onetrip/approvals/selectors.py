@@ -89,20 +89,18 @@ def signal_colour(prefix: str, now: datetime) -> models.Case:
 def visible_cases(user: User | None) -> QuerySet[Case]:
     """Every case `user` may see (unordered, unannotated)."""
     scope = scope_of(user)
+    others_drafts = Q(state=CaseState.DRAFT) & ~Q(applicant_id=scope.user_id)
     if scope.county_wide:
-        return Case.objects.exclude(
-            Q(state=CaseState.DRAFT) & ~Q(applicant_id=scope.user_id)
-        )
-    own_or_centre = visible_to(Case.objects.all(), user, unit_field="intake_unit",
-                               owner_field="applicant", unit_roles=(Role.CLERK,))
-    condition = Q(pk__in=own_or_centre.values("pk"))
+        return Case.objects.exclude(others_drafts)
+    cases = visible_to(Case.objects.all(), user, unit_field="intake_unit",
+                       owner_field="applicant", unit_roles=(Role.CLERK,))
     if scope.units(Role.HANDLER, Role.HEAD):
-        tasks = visible_to(Task.objects.all(), user, unit_field="department",
-                           unit_roles=(Role.HANDLER, Role.HEAD))
-        condition |= Q(pk__in=tasks.values("case_id"))
-    return Case.objects.filter(condition).exclude(
-        Q(state=CaseState.DRAFT) & ~Q(applicant_id=scope.user_id)
-    )
+        # EXISTS per case, not "id IN (every task of the department)": looking
+        # one case up must not read a department's 100,000 tasks
+        tasks = visible_to(Task.objects.filter(case_id=OuterRef("pk")), user,
+                           unit_field="department", unit_roles=(Role.HANDLER, Role.HEAD))
+        cases = cases | Case.objects.filter(Exists(tasks))
+    return cases.exclude(others_drafts)
 
 
 def case_for(user: User | None, *, pk: int | None = None, number: str | None = None) -> Case:
