@@ -239,7 +239,7 @@ class Task(models.Model):
     clock = models.ForeignKey(
         "monitoring.Clock", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # A copy of clock.deadline_at (services._follow_clock keeps them equal), so
+    # A copy of clock.deadline_at (services.common._follow_clock keeps them equal), so
     # that a department's inbox is read in deadline order from one index.
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
