@@ -247,6 +247,9 @@ if PRODUCTION:
 # --- OneTrip policy -------------------------------------------------------
 # Demo data (accounts with a shared password) must never reach a real county.
 DEMO_SEED_ALLOWED = not PRODUCTION
+# How long an API Idempotency-Key replays its first answer; older keys act as new
+# ones and `manage.py purge_idempotency_keys` (cron) deletes them.
+IDEMPOTENCY_HOURS = env_int("ONETRIP_IDEMPOTENCY_HOURS", 24, minimum=1)
 
 LOGGING = {
     "version": 1,

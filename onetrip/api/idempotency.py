@@ -4,7 +4,8 @@ Decorate an operation with `@decorate_view(idempotent)` (any router):
 
 - no header: the request runs as usual;
 - a new key: the request runs and its response (status and body) is kept
-  for a day, unless it is a server error (then the client may retry);
+  for the retention (`settings.IDEMPOTENCY_HOURS`, a day by default), unless
+  it is a server error (then the client may retry);
 - the same key again, from the same user, with the same method, path and
   body: the kept response is sent again with `Idempotent-Replayed: true`,
   and nothing runs a second time;
@@ -15,6 +16,9 @@ The key is claimed by a unique (user, key) row before the request runs, so
 two requests racing with one key cannot both run. JSON bodies are compared
 by meaning (key order and spacing do not matter), multipart bodies by their
 fields and the SHA-256 of each file.
+
+A key past the retention acts as a new one; `purge()` (the cron job
+`manage.py purge_idempotency_keys`) deletes such keys so the table stays small.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -34,9 +39,14 @@ from django.utils.translation import gettext as _
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
-KEEP_FOR = timedelta(hours=24)
 MAX_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
+PURGE_BATCH = 1000
+
+
+def retention() -> timedelta:
+    """How long a key replays its first answer (read per call, so tests may override it)."""
+    return timedelta(hours=settings.IDEMPOTENCY_HOURS)
 
 
 def _error(status: int, reason: str, code: str) -> JsonResponse:
@@ -89,7 +99,7 @@ def fingerprint(request: HttpRequest) -> str:
 def _claim(user: Any, key: str, request: HttpRequest, print_: str
            ) -> tuple[IdempotencyKey, bool]:
     now = timezone.now()
-    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - KEEP_FOR).delete()
+    IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=now - retention()).delete()
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(
@@ -146,8 +156,27 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def purge(*, now: Any = None) -> int:
-    """Delete keys older than a day (from a periodic job); returns how many."""
-    now = now or timezone.now()
-    deleted, _detail = IdempotencyKey.objects.filter(created_at__lt=now - KEEP_FOR).delete()
-    return deleted
+def purge(*, now: datetime | None = None, older_than: timedelta | None = None,
+          batch_size: int = PURGE_BATCH) -> int:
+    """Delete the keys created before `now - older_than` (default: the retention);
+    returns how many this call deleted.
+
+    One short transaction per batch of `batch_size` rows, found through the
+    index on `created_at`, so a large backlog never holds locks for long. Two
+    purges at once (cron overlapping itself) share the work: on PostgreSQL each
+    skips the rows the other has locked, and a row is counted by whoever
+    deleted it.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    cutoff = (now or timezone.now()) - (retention() if older_than is None else older_than)
+    expired = IdempotencyKey.objects.filter(created_at__lt=cutoff).order_by("created_at")
+    total = 0
+    while True:
+        with transaction.atomic():
+            pks = list(expired.select_for_update(skip_locked=True)
+                       .values_list("pk", flat=True)[:batch_size])
+            if not pks:
+                return total
+            deleted, _detail = IdempotencyKey.objects.filter(pk__in=pks).delete()
+        total += deleted

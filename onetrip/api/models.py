@@ -2,8 +2,10 @@
 
 A client that retries a POST (a lost answer, a timeout) sends the same
 `Idempotency-Key`; the first response is replayed instead of acting twice.
-Keys belong to the user who sent them and are kept for a day
-(`api.idempotency`).
+Keys belong to the user who sent them and replay for a day
+(`ONETRIP_IDEMPOTENCY_HOURS`); the `created_at` index serves both the expiry
+check and the batched purge (`api.idempotency.purge`, cron
+`purge_idempotency_keys`).
 """
 
 from __future__ import annotations

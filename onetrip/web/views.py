@@ -26,6 +26,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "scope": scope,
             "departments": units_of(request.user, Role.HANDLER, Role.HEAD),
+            # Registering at the window is a centre clerk's own work: county-wide
+            # roles see the intake queue but do not register walk-ins.
+            "registers_walk_ins": bool(scope.units(Role.CLERK)),
         },
     )
 
