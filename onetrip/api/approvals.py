@@ -170,6 +170,7 @@ class TimelineOut(Schema):
     action: str
     label: str
     actor: str
+    item: str = Field("", description="the item a department step was for")
 
 
 class ItemOut(Schema):
@@ -463,7 +464,7 @@ def _task_out(task: Any, *, now: datetime, actions: frozenset[str] = frozenset()
 
 
 def _timeline(case: Case, staff: bool) -> list[dict[str, Any]]:
-    return [{"at": e.at, "action": e.action, "label": e.label, "actor": e.actor}
+    return [{"at": e.at, "action": e.action, "label": e.label, "actor": e.actor, "item": e.item}
             for e in selectors.timeline(case, audience="staff" if staff else "applicant")]
 
 
@@ -721,8 +722,8 @@ def track(request: HttpRequest, payload: TrackIn):
         "decided_at": status.decided_at, "deadline": status.deadline, "trips": status.trips,
         "items": [{"name": i.name, "department": i.department, "state": i.state,
                    "state_label": str(i.state_label)} for i in status.items],
-        "timeline": [{"at": e.at, "action": e.action, "label": e.label, "actor": e.actor}
-                     for e in status.timeline],
+        "timeline": [{"at": e.at, "action": e.action, "label": e.label, "actor": e.actor,
+                      "item": e.item} for e in status.timeline],
     }
 
 

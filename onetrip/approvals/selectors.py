@@ -562,15 +562,19 @@ class TimelineEntry:
     label: str
     actor: str
     payload: dict[str, Any]
+    item: str = ""  # the item a department step was for; "" for the case as a whole
 
 
 def timeline(case: Case, *, audience: str = "staff") -> list[TimelineEntry]:
-    """The case's story from its audit chain (one query), oldest first.
+    """The case's story from its audit chain, oldest first (two queries).
 
     audience "staff": every event, with who acted; "applicant" / "public":
-    the events the applicant is told about, without staff names.
+    the events the applicant is told about, without staff names or payloads.
+    A department step names its item for every audience, so that the eight
+    "item approved" lines of a package can be told apart.
     """
     public = audience != "staff"
+    items = dict(Task.objects.filter(case=case).values_list("pk", "case_item__name"))
     entries = []
     events: Iterable[Event] = events_for(case).only("seq", "at", "action", "actor_name",
                                                     "payload")
@@ -578,10 +582,12 @@ def timeline(case: Case, *, audience: str = "staff") -> list[TimelineEntry]:
         if public and event.action not in PUBLIC_ACTIONS:
             continue
         label = ACTION_LABELS.get(event.action, event.action)
+        task_id = event.payload.get("task") if event.action.startswith("task.") else None
         entries.append(TimelineEntry(
             seq=event.seq, at=event.at, action=event.action, label=str(label),
             actor="" if public else event.actor_name,
             payload={} if public else dict(event.payload),
+            item=items.get(task_id, "") if task_id else "",
         ))
     return entries
 

@@ -143,32 +143,6 @@ def workdays_left(deadline_at: datetime | None, now: datetime,
     return calendar.workdays_between(today, end) + (1 if calendar.is_workday(today) else 0)
 
 
-@dataclass(frozen=True)
-class PublicEntry:
-    at: datetime
-    action: str
-    label: str
-    item: str  # the item a department acted on, "" for the case as a whole
-
-
-def applicant_timeline(case: Case, tasks: list[Task]) -> list[PublicEntry]:
-    """What the applicant is told of the timeline, with the item each department step was for.
-
-    `selectors.timeline(audience="applicant")` drops the payload, so eight
-    "item approved" lines of a package cannot be told apart; the task id in
-    the payload names the item (no staff names are shown).
-    """
-    names = {t.pk: t.case_item.name for t in tasks}
-    found = []
-    for entry in selectors.timeline(case, audience="staff"):
-        if entry.action not in selectors.PUBLIC_ACTIONS:
-            continue
-        task_id = entry.payload.get("task") if entry.action.startswith("task.") else None
-        found.append(PublicEntry(at=entry.at, action=entry.action, label=entry.label,
-                                 item=names.get(task_id, "") if task_id else ""))
-    return found
-
-
 # --- portal ----------------------------------------------------------------------------------
 
 def my_cases(user: User) -> QuerySet[Case]:

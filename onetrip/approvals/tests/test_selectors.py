@@ -158,6 +158,18 @@ def test_anyone_with_the_number_and_code_can_track_a_case(world):
         selectors.track(number="MH20990101-000001", query_code=case.query_code)
 
 
+def test_the_public_timeline_names_the_item_of_each_department_step(world):
+    case = package_case(world)
+    task = Task.objects.filter(case=case, department=world.dept_b).select_related(
+        "case_item").get()
+    services.sign_for_task(task=task, by=world.handler_b, now=at(2026, 3, 2, 11))
+    services.approve_task(task=task, by=world.handler_b, now=at(2026, 3, 2, 15))
+    status = selectors.track(number=case.number, query_code=case.query_code)
+    approved = [e for e in status.timeline if e.action == "task.approved"]
+    assert [e.item for e in approved] == [task.case_item.name]
+    assert all(e.item == "" for e in status.timeline if not e.action.startswith("task."))
+
+
 def test_the_staff_timeline_has_every_event_and_who_acted(world):
     case = package_case(world)
     entries = selectors.timeline(case)

@@ -107,7 +107,7 @@ def case_context(detail: selectors.CaseDetail) -> dict[str, Any]:
         "case": case,
         "items": items,
         "next_step": NEXT_STEPS.get(case.state, ""),
-        "timeline": pages.applicant_timeline(case, detail.tasks),
+        "timeline": selectors.timeline(case, audience="applicant"),
         "open_supplement": detail.open_supplement,
         "can_withdraw": CaseAction.WITHDRAW in actions,
         "can_rate": CaseAction.RATE in actions and detail.rating is None,
