@@ -2,17 +2,18 @@
 
 Five flags, each with a reason a person can read:
 
-- irrelevant (答非所问): few of the appeal's key words come back in the reply,
-  and the reply names none of the appeal's subjects (the place, the estate,
-  the company, the school ...).
+- irrelevant (答非所问): the reply opens on a topic the appeal does not have,
+  or it names none of the appeal's subjects (the estate, the company, the
+  school ...) and takes up next to nothing of what was asked (relevance.py).
 - perfunctory (敷衍): stock phrases (已收悉, 高度重视, 正在研究, 将加强管理 ...)
   without a concrete action, result, date, figure or contact.
 - copied: the same (or nearly the same) text was the reply to other appeals.
 - incomplete: neither a result nor a next step.
 - late: submitted after the reply limit (the caller knows the clock).
 
-The thresholds were set on the labelled pairs in tests/reply_pairs.yaml; the
-tests and `make bench` report each flag's precision and recall on them.
+The thresholds were set on the labelled pairs in tests/reply_pairs*.yaml (the
+relevance ones on the tuning half only, quality_eval.half); the tests and
+`make bench` report each flag's precision and recall on them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
+
+from .relevance import Relevance, relevance
 
 FLAG_KINDS = ("irrelevant", "perfunctory", "copied", "incomplete", "late")
 
@@ -335,12 +338,22 @@ def content_parts(text: str) -> set[str]:
     return parts
 
 
-def relevance(appeal: str, reply: str) -> tuple[set[str], int, set[str]]:
-    """(content parts appeal and reply share, how many the reply has, subjects it names)."""
-    appeal_parts = content_parts(appeal)
-    reply_parts = content_parts(reply)
-    named = {e for e in entities(appeal) if e in reply}
-    return appeal_parts & reply_parts, len(reply_parts), named
+def _quoted(words: Iterable[str]) -> str:
+    return "".join(f"“{w}”" for w in words)
+
+
+def irrelevant_reason(rel: Relevance) -> str:
+    """Name what was asked and not answered, and what the reply is about instead."""
+    unnamed = [s for s in rel.subjects if s not in rel.named][:2]
+    missed = list(dict.fromkeys(unnamed + list(rel.missed[:3])))
+    if rel.off_topic:
+        return _(
+            "The reply is about %(topic)s, which the appeal does not ask about; "
+            "it does not mention %(missed)s."
+        ) % {"topic": _quoted([rel.topic]), "missed": _quoted(missed[:4]) or "—"}
+    return _("The reply does not mention what the appeal asks about: %(missed)s.") % {
+        "missed": _quoted(missed[:4]) or "—"
+    }
 
 
 def check_reply(
@@ -360,18 +373,9 @@ def check_reply(
     flags: list[Flag] = []
     ev = evidence(reply)
 
-    shared, size, named = relevance(appeal, reply)
-    if size >= MIN_REPLY_CONTENT and not shared and not named:
-        flags.append(
-            Flag(
-                "irrelevant",
-                _(
-                    "The reply talks about something else: it shares no content word with "
-                    "the appeal (%(keys)s) and names none of its subjects."
-                )
-                % {"keys": "、".join(keywords(appeal, top=5))},
-            )
-        )
+    rel = relevance(appeal, reply)
+    if rel.irrelevant:
+        flags.append(Flag("irrelevant", irrelevant_reason(rel)))
 
     if ev.stock and not ev.concrete:
         flags.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,26 @@ from .quality import FLAG_KINDS, check_reply
 PAIRS_FILE = Path(__file__).resolve().parent / "tests" / "reply_pairs.yaml"
 HELD_OUT_FILE = PAIRS_FILE.with_name("reply_pairs_heldout.yaml")
 HELD_OUT_FILE_2 = PAIRS_FILE.with_name("reply_pairs_heldout2.yaml")
+RELEVANCE_FILE = PAIRS_FILE.with_name("reply_pairs_relevance.yaml")
+
+
+# Floors (precision, recall) the tests assert and `make bench` prints, a little under
+# what is measured (docs/hotline.md). Irrelevant is measured on every pair and on the
+# held-out half of the hash split; the other flags on the original 232 pairs (their
+# rules did not change when the relevance batch was added).
+FLOORS: dict[str, tuple[float, float]] = {
+    "irrelevant": (0.78, 0.7),
+    "perfunctory": (0.9, 0.95),
+    "copied": (0.95, 0.95),
+    "incomplete": (0.95, 0.9),
+    "late": (1.0, 1.0),
+}
+IRRELEVANT_HELD_OUT_FLOORS = (0.7, 0.65)
+
+
+def original(item: dict) -> bool:
+    """The 232 pairs of the first three files (not the relevance batch)."""
+    return not item.get("relevance_batch")
 
 
 @dataclass
@@ -56,7 +78,7 @@ def load_pairs(path: Path = PAIRS_FILE) -> list[dict]:
 
 
 def load_all() -> list[dict]:
-    """The development pairs, then the held-back ones (their appeals numbered apart)."""
+    """The development pairs, the held-back ones, the relevance batch (appeals numbered apart)."""
     development = load_pairs(PAIRS_FILE)
     held_out = load_pairs(HELD_OUT_FILE)
     for item in held_out:
@@ -67,19 +89,42 @@ def load_all() -> list[dict]:
         item["index"] += 20_000
         item["held_out"] = True
         item["clean"] = True
-    return development + held_out + clean
+    relevance = load_pairs(RELEVANCE_FILE)
+    for item in relevance:
+        item["index"] += 30_000
+        item["relevance_batch"] = True
+    return development + held_out + clean + relevance
+
+
+def half(item: dict) -> str:
+    """Which half a pair is in, "tuning" or "held-out": by a hash of the appeal's text.
+
+    All replies to one appeal fall on the same side. Thresholds of the
+    irrelevant check are tuned on the tuning half only; the held-out half is
+    for reporting.
+    """
+    digest = hashlib.sha256(item["appeal"].encode("utf-8")).digest()
+    return "held-out" if digest[0] % 2 else "tuning"
 
 
 def evaluate(
-    items: list[dict] | None = None, *, only_held_out: bool = False, only_clean: bool = False
+    items: list[dict] | None = None,
+    *,
+    only_held_out: bool = False,
+    only_clean: bool = False,
+    only: Callable[[dict], bool] | None = None,
 ) -> Report:
     """Check every pair as the service would: earlier replies to other appeals count for copies.
 
-    only_held_out: score only the held-back pairs (the others still count as earlier replies).
+    only_held_out: score only the held-back files (the others still count as earlier replies);
+    only_clean: score only the second held-back file; only: score the pairs it accepts
+    (e.g. ``lambda i: half(i) == "held-out"``).
     """
     items = load_all() if items is None else items
 
     def scored(item: dict) -> bool:
+        if only is not None:
+            return only(item)
         if only_clean:
             return bool(item.get("clean"))
         return bool(item.get("held_out")) or not only_held_out
