@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_public
 
 app_name = "hotline"
 urlpatterns = [
-    path("", views.new, name="new"),
-    path("filed/", views.filed, name="filed"),
+    path("", views_public.new, name="new"),
+    path("check/", views_public.check, name="check"),
+    path("filed/", views_public.filed, name="filed"),
     path("lookup/", views.lookup, name="lookup"),
     path("console/", views.console, name="console"),
     path("console/panel/", views.console_panel, name="console_panel"),

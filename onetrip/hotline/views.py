@@ -1,5 +1,6 @@
-"""The hotline's pages: the public appeal form and lookup, the operator's console and queues,
-the unit's inbox, the ticket page with its timeline and actions, the hot-issue list.
+"""The hotline's pages: the citizen's lookup, the operator's console and queues, the unit's
+inbox, the ticket page with its timeline and actions, the hot-issue list. The citizen's
+appeal form and its check page are in views_public.py.
 
 Views validate their input and call one service or selector; a DomainError is
 shown to the person beside the form (or as a message) and nothing is saved.
@@ -129,62 +130,6 @@ def _decimal(value: str | None) -> Decimal | None:
 
 
 # --- citizens --------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def new(request: HttpRequest) -> HttpResponse:
-    """The public form to file an appeal (web and phones)."""
-    errors: list[FieldError] = []
-    data = request.POST if request.method == "POST" else {}
-    if request.method == "POST":
-        user_agent = request.headers.get("User-Agent", "")
-        phone = data.get("channel") == Channel.MOBILE or "MicroMessenger" in user_agent
-        channel = Channel.MOBILE if phone or "Mobile" in user_agent else Channel.WEB
-        try:
-            ticket = services.register_ticket(
-                by=request.user if request.user.is_authenticated else None,
-                channel=channel,
-                kind=data.get("kind", ""),
-                content=data.get("content", ""),
-                citizen=services.Citizen(
-                    name=data.get("citizen_name", ""),
-                    phone=data.get("citizen_phone", ""),
-                    anonymous=bool(data.get("anonymous")),
-                    confidential=bool(data.get("confidential")),
-                    user=request.user if request.user.is_authenticated else None,
-                ),
-                address=data.get("address", ""),
-                township=_unit_or_none(data.get("township"), kind=UnitKind.TOWNSHIP),
-                uploads=request.FILES.getlist("attachments"),
-            )
-        except DomainError as exc:
-            errors = _errors(exc)
-        else:
-            request.session["hotline_filed"] = [ticket.number, ticket.query_code]
-            return redirect("hotline:filed")
-    return render(
-        request,
-        "hotline/new.html",
-        _staff(
-            request,
-            {
-                "errors": errors,
-                "field_errors": {e.field: e.reason for e in reversed(errors) if e.field},
-                "error_fields": {e.field for e in errors},
-                "data": data,
-                "kinds": Kind.choices,
-                "townships": _townships(),
-            },
-        ),
-        status=400 if errors else 200,
-    )
-
-
-def filed(request: HttpRequest) -> HttpResponse:
-    number, code = request.session.get("hotline_filed") or (None, None)
-    if not number:
-        return redirect("hotline:new")
-    return render(request, "hotline/filed.html", {"number": number, "query_code": code})
 
 
 @require_http_methods(["GET", "POST"])

@@ -31,7 +31,11 @@ def test_the_public_form_registers_and_shows_the_number_and_code(client, county,
             "citizen_phone": "13800001111",
         },
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 302 and ok.url == "/hotline/check/"
+    assert not Ticket.objects.exists()  # registered only once the citizen confirms
+    check = client.get("/hotline/check/").content.decode()
+    token = check.split('name="token" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/hotline/check/", {"token": token}).status_code == 302
     ticket = Ticket.objects.get()
     filed = client.get("/hotline/filed/").content.decode()
     assert ticket.number in filed and ticket.query_code in filed

@@ -40,6 +40,8 @@ def test_a_citizen_files_an_appeal_on_a_phone_and_checks_it(county, tree, phone_
     page.fill("#citizen_name", "李四")
     page.fill("#citizen_phone", "13900005678")
     page.click("main button[type=submit]")
+    page.wait_for_url("**/hotline/check/")
+    page.click("text=确认提交")
     page.wait_for_url("**/hotline/filed/")
     number = page.inner_text("#ticket-number")
     code = page.inner_text("#query-code")
