@@ -250,6 +250,9 @@ DEMO_SEED_ALLOWED = not PRODUCTION
 # How long an API Idempotency-Key replays its first answer; older keys act as new
 # ones and `manage.py purge_idempotency_keys` (cron) deletes them.
 IDEMPOTENCY_HOURS = env_int("ONETRIP_IDEMPOTENCY_HOURS", 24, minimum=1)
+# Uploads nothing refers to (a draft abandoned, an appeal never confirmed) are kept
+# this long, then `manage.py purge_unused_uploads` (cron) deletes them.
+UNUSED_UPLOAD_DAYS = env_int("ONETRIP_UNUSED_UPLOAD_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,
