@@ -17,10 +17,6 @@ from onetrip.accounts.models import OrgUnit, UnitKind
 from .models import Channel, Kind
 from .services import MAX_CONTENT, PHONE_RE
 
-# At most this many files with one appeal: they are stored before the appeal is
-# registered, so an open form must not take an unbounded number of them.
-MAX_ATTACHMENTS = 10
-
 FIELDS = (
     "kind",
     "content",

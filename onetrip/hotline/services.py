@@ -61,6 +61,8 @@ QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{6,19}$")
 ID_RE = re.compile(r"^([0-9]{15}|[0-9]{17}[0-9Xx])$")
 MAX_CONTENT = 4000
+# At most this many files with one appeal, whatever the door (form, API, Open311).
+MAX_ATTACHMENTS = 10
 HANDLING_ROLES = (Role.HANDLER, Role.HEAD)
 TICKET_TYPE = "hotline.ticket"
 
@@ -310,6 +312,10 @@ def register_ticket(
                 "latitude", str(_("Give both latitude and longitude, or neither.")), "invalid"
             )
         )
+    if len(uploads) > MAX_ATTACHMENTS:
+        errors.append(FieldError(
+            "attachments", _("At most %(n)d files with one appeal.") % {"n": MAX_ATTACHMENTS},
+            "too_many"))
     for upload in uploads:
         try:
             check_upload(upload, field="attachments")

@@ -34,8 +34,9 @@ from onetrip.files.models import StoredFile
 from onetrip.files.services import check_upload, store_upload
 
 from . import services
-from .forms import FIELDS, MAX_ATTACHMENTS, PublicAppealForm, raw_answers
+from .forms import FIELDS, PublicAppealForm, raw_answers
 from .models import Channel, Kind
+from .services import MAX_ATTACHMENTS
 from .views import _errors, _staff, _townships
 
 DRAFT = "hotline_draft"

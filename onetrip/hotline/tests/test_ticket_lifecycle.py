@@ -45,6 +45,21 @@ def test_registering_numbers_the_ticket_and_tells_the_citizen_its_query_code(cou
     assert selectors.lookup(number=ticket.number, query_code="QQQQQQ") is None
 
 
+def test_more_files_than_an_appeal_may_carry_are_refused_and_nothing_is_registered(
+    county, tree, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    photos = [SimpleUploadedFile(f"{i}.png", png) for i in range(services.MAX_ATTACHMENTS + 1)]
+    with pytest.raises(ValidationFailed) as refused:
+        register(county, uploads=photos)
+    assert refused.value.errors[0].field == "attachments"
+    assert refused.value.errors[0].code == "too_many"
+    assert not Ticket.objects.exists()
+
+
 def test_the_whole_way_with_a_send_back_a_reopen_and_a_close(county, property_category):
     ticket = dispatched(county, property_category)
     clocks = {c.purpose.split(":")[0]: c for c in Clock.objects.filter(subject_id=str(ticket.pk))}
