@@ -1,7 +1,8 @@
 """The cases API: create, list and filter, read, and every action, for programs and pages.
 
 Mounted at the API's root so the paths read as resources: `/api/cases...`,
-`/api/tasks...`, `/api/extension-requests...`, `/api/uploads`. A case is
+`/api/tasks...`, `/api/extension-requests...` (a task's, for department heads),
+`/api/case-extension-requests...` (a joint case's, for county leaders), `/api/uploads`. A case is
 addressed by its number (MH20260209-000001) or, for drafts which have none
 yet, by its id (digits only). Every write calls one service function; every
 read goes through the approvals selectors, so a case outside the caller's
@@ -147,6 +148,21 @@ class ExtensionOut(Schema):
     decision_note: str
 
 
+class CaseExtensionOut(Schema):
+    id: int
+    case: str
+    title: str
+    lead_unit: UnitOut | None = Field(description="the case clock's responsible unit, "
+                                                  "whose head asked")
+    days: int
+    reason: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+
+
 class CertificateOut(Schema):
     id: int
     number: str
@@ -219,6 +235,9 @@ class CaseOut(CaseSummaryOut):
     supplements: list[SupplementOut]
     special_procedures: list[ProcedureOut]
     extension_requests: list[ExtensionOut]
+    extension_days: int = Field(description="working days a county leader approved for the "
+                                            "joint case")
+    case_extension_requests: list[CaseExtensionOut]
     certificates: list[CertificateOut]
     notices: list[NoticeOut]
     delivery: dict[str, Any] | None
@@ -535,6 +554,9 @@ def case_out(user: User, detail: selectors.CaseDetail) -> dict[str, Any]:
         "extension_requests": [_extension_out(r, case.number or "",
                                               items.get(_task_item(detail, r.task_id)))
                                for r in detail.extension_requests],
+        "extension_days": case.extension_days,
+        "case_extension_requests": [_case_extension_out(r, case)
+                                    for r in detail.case_extension_requests],
         "certificates": [{
             "id": c.pk, "number": c.number, "title": c.title, "kind": c.kind,
             "department": _unit(c.department), "issued_at": c.issued_at,
@@ -563,6 +585,17 @@ def _extension_out(request_: Any, number: str, case_item: Any = None) -> dict[st
     item = case_item or request_.task.case_item
     return {
         "id": request_.pk, "case": number, "task": request_.task_id, "item_name": item.name,
+        "days": request_.days, "reason": request_.reason, "state": request_.state,
+        "requested_by": request_.requested_by.username, "requested_at": request_.requested_at,
+        "decided_at": request_.decided_at, "decision_note": request_.decision_note,
+    }
+
+
+def _case_extension_out(request_: Any, case: Case) -> dict[str, Any]:
+    clock = case.clock
+    return {
+        "id": request_.pk, "case": case.number or "", "title": case.title,
+        "lead_unit": _unit(clock.unit) if clock is not None and clock.unit_id else None,
         "days": request_.days, "reason": request_.reason, "state": request_.state,
         "requested_by": request_.requested_by.username, "requested_at": request_.requested_at,
         "decided_at": request_.decided_at, "decision_note": request_.decision_note,
@@ -865,6 +898,17 @@ def rate(request: HttpRequest, ref: str, payload: RateIn):
     return _fresh(request, detail.case)
 
 
+@router.post(_case_action("extension"), response={200: CaseOut, **ERRORS})
+@decorate_view(idempotent)
+def request_case_extension(request: HttpRequest, ref: str, payload: ExtensionIn):
+    """The head of the lead department of a joint case asks a county leader for more working
+    days (at most 15 in all, Art. 42), with the reason (told to the applicant)."""
+    detail = _case_by_ref(request.auth, ref)
+    services.request_case_extension(case=detail.case, by=request.auth, days=payload.days,
+                                    reason=payload.reason)
+    return _fresh(request, detail.case)
+
+
 @router.get("/cases/{ref}/certificates/{certificate_id}", response={200: None, **ERRORS})
 def certificate_pdf(request: HttpRequest, ref: str, certificate_id: int):
     """A certificate of the case as PDF."""
@@ -1040,3 +1084,24 @@ def decide_extension(request: HttpRequest, request_id: int, payload: DecideIn):
                               note=payload.note)
     return _fresh(request, found.case_id)
 
+
+# --- more time for joint cases (county leaders) -----------------------------------------------
+
+@router.get("/case-extension-requests", response={200: list[CaseExtensionOut], **ERRORS})
+def case_extension_requests(request: HttpRequest):
+    """Requests for more time for joint cases waiting for the caller's decision as county
+    leader (none for anyone else)."""
+    return [_case_extension_out(r, r.case)
+            for r in selectors.case_extension_requests_for(request.auth)[:500]]
+
+
+@router.post("/case-extension-requests/{request_id}/decide",
+             response={200: CaseOut, **ERRORS})
+@decorate_view(idempotent)
+def decide_case_extension(request: HttpRequest, request_id: int, payload: DecideIn):
+    """A county leader approves (the case deadline moves, the applicant is told) or refuses
+    (note required)."""
+    found = pages.case_extension_request_for(request.auth, request_id)
+    services.decide_case_extension(request=found, by=request.auth, approve=payload.approve,
+                                   note=payload.note)
+    return _fresh(request, found.case_id)

@@ -135,7 +135,8 @@ def _waiting_for_intake(people: dict[str, User]) -> Case | None:
 
 
 def _bianlidian_in_review(people: dict[str, User]) -> Case | None:
-    """开便利店一件事, accepted three working days ago: the licence is out, the rest in review."""
+    """开便利店一件事, accepted three working days ago: the licence is out, the rest in review;
+    the lead department's head asked the county leader for more time (joint handling)."""
     package = _package("bianlidian")
     if package is None:
         return None
@@ -151,6 +152,12 @@ def _bianlidian_in_review(people: dict[str, User]) -> Case | None:
             services.approve_task(task=task, by=handler, note="符合登记条件",
                                   now=_working_day_back(2, 11))
             break
+    lead_head = _head(case.clock.unit.code) if case.clock and case.clock.unit else None
+    if lead_head is not None and services.case_extensions.is_joint(case):
+        services.request_case_extension(
+            case=case, by=lead_head, days=10, now=_working_day_back(1, 16),
+            reason="烟草专卖零售许可需现场核查经营场所间距，涉及多部门联合踏勘",
+        )
     return case
 
 

@@ -20,6 +20,7 @@ from onetrip.catalog.models import SpecialProcedure as SpecialProcedureKind
 from onetrip.errors import DomainError
 
 from .models import RatingLevel, VisitPurpose
+from .services.common import JOINT_EXTENSION_MAX_WORKDAYS
 
 ID_NUMBER = re.compile(r"^[0-9A-Za-z]{15,18}$")
 PHONE = re.compile(r"^[0-9+\- ]{7,20}$")
@@ -336,6 +337,21 @@ class EndSpecialProcedureForm(TextInputs):
 class ExtensionForm(TextInputs):
     days = forms.IntegerField(
         label=_("Extra working days"), min_value=1, max_value=10,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": _("Give the number of extra working days.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason (told to the applicant)"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for the extension.")},
+    )
+
+
+class CaseExtensionForm(TextInputs):
+    """The lead department's head asks the county leader for more time (joint handling)."""
+
+    days = forms.IntegerField(
+        label=_("Extra working days"), min_value=1, max_value=JOINT_EXTENSION_MAX_WORKDAYS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={"required": _("Give the number of extra working days.")},
     )

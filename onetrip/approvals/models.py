@@ -156,6 +156,10 @@ class Case(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )
     trips = models.PositiveSmallIntegerField(_("trips"), default=0)
+    # Working days the county leader approved for the joint case (CaseExtensionRequest);
+    # the case clock's extension is the larger of this and its tasks' largest extension.
+    extension_days = models.PositiveSmallIntegerField(
+        _("extension for joint handling (working days)"), default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -449,6 +453,45 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}: +{self.days}"
+
+
+class CaseExtensionRequest(models.Model):
+    """More time for a case handled jointly by several departments (Art. 42: +15 working
+    days): the head of the lead department asks, the county leader decides, the applicant
+    is told the reason.
+
+    Kept apart from ExtensionRequest (a task's +10, decided by the department's head):
+    another asker, another decider, no task.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE,
+                             related_name="case_extension_requests")
+    days = models.PositiveSmallIntegerField(_("working days"))
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices,
+                             default=RequestState.OPEN)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested"))
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state=RequestState.OPEN),
+                name="approvals_one_open_case_extension",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "requested_at"],
+                                name="case_extension_state")]
+        verbose_name = _("case extension request")
+        verbose_name_plural = _("case extension requests")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: +{self.days}"
 
 
 class Notice(models.Model):

@@ -160,6 +160,25 @@ def extension(*, applicant: str, item: str, number: str, days: int, reason: str,
         ])
 
 
+def joint_extension(*, applicant: str, title: str, number: str, days: int, reason: str,
+                    deadline_at: datetime | None, unit: str,
+                    issued: datetime) -> tuple[str, str]:
+    """More time for a case handled jointly by several departments (Art. 42: +15 working days
+    with the approval of the head of the county people's government)."""
+    with translation.override(DOCUMENT_LANGUAGE):
+        return _render(_("Notice of extension"), [
+            _("%(applicant)s:") % {"applicant": applicant},
+            _("Your application for “%(title)s” (case number %(number)s) is handled jointly by "
+              "several departments. Its decision is extended by %(days)d working days with the "
+              "approval of the head of the county people's government. Reason: %(reason)s")
+            % {"title": title, "number": number, "days": days, "reason": reason},
+            _("The decision will be made by %(date)s at the latest.")
+            % {"date": document_date(last_day(deadline_at))} if deadline_at else None,
+            unit,
+            document_date(issued),
+        ])
+
+
 def decision(*, applicant: str, title: str, number: str, lines: Iterable[tuple[str, str, str]],
              issued: datetime) -> tuple[str, str]:
     """lines: (item name, task state, detail) for every item of the case."""

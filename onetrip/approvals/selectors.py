@@ -39,6 +39,7 @@ from . import applications
 from .applications import MaterialNeed
 from .models import (
     Case,
+    CaseExtensionRequest,
     CaseItem,
     CaseMaterial,
     Certificate,
@@ -294,6 +295,22 @@ def extension_requests_for(user: User | None) -> QuerySet[ExtensionRequest]:
     )
 
 
+def case_extension_requests_for(user: User | None) -> QuerySet[CaseExtensionRequest]:
+    """Requests for more time for joint cases waiting for the user's decision as county leader.
+
+    Only county leaders decide them (a county-wide role: every case of the
+    county); anyone else gets none, whatever else they may see.
+    """
+    if not scope_of(user).has_role(Role.LEADER):
+        return CaseExtensionRequest.objects.none()
+    return (
+        visible_to(CaseExtensionRequest.objects.filter(state=RequestState.OPEN), user,
+                   unit_field="case__clock__unit", unit_roles=(Role.LEADER,))
+        .select_related("case", "case__clock", "case__clock__unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
 def open_supplements_for(user: User | None) -> QuerySet[SupplementRequest]:
     """Supplement notices the applicant still has to answer."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -351,6 +368,9 @@ class Viewer:
     is_clerk: bool
     handler_units: frozenset[int]
     head_units: frozenset[int]
+    is_leader: bool = False
+    #: head of the case's lead department (the case clock's responsible unit)
+    is_lead_head: bool = False
 
 
 @dataclass
@@ -363,6 +383,7 @@ class CaseDetail:
     supplements: list[SupplementRequest]
     special_procedures: list[SpecialProcedure]
     extension_requests: list[ExtensionRequest]
+    case_extension_requests: list[CaseExtensionRequest]
     certificates: list[Certificate]
     notices: list[Notice]
     visits: list[Any]
@@ -385,6 +406,16 @@ class CaseDetail:
         return next((s for s in self.supplements if s.state == RequestState.OPEN), None)
 
     @property
+    def open_case_extension(self) -> CaseExtensionRequest | None:
+        return next((r for r in self.case_extension_requests
+                     if r.state == RequestState.OPEN), None)
+
+    @property
+    def is_joint(self) -> bool:
+        """Handled by at least two departments: a county leader may give it more time."""
+        return len({ci.department_id for ci in self.items}) >= 2
+
+    @property
     def deadline_last_day(self) -> date | None:
         clock = self.case.clock
         return last_day(clock.deadline_at) if clock else None
@@ -392,11 +423,14 @@ class CaseDetail:
 
 def viewer_of(user: User | None, case: Case) -> Viewer:
     scope = scope_of(user)
+    lead_unit = case.clock.unit_id if case.clock_id is not None else None
     return Viewer(
         is_applicant=case.applicant_id is not None and case.applicant_id == scope.user_id,
         is_clerk=case.intake_unit_id in scope.units(Role.CLERK),
         handler_units=scope.units(Role.HANDLER, Role.HEAD),
         head_units=scope.units(Role.HEAD),
+        is_leader=scope.has_role(Role.LEADER),
+        is_lead_head=lead_unit is not None and lead_unit in scope.units(Role.HEAD),
     )
 
 
@@ -412,8 +446,13 @@ _SYSTEM_TASK_ACTIONS = {TaskAction.START, TaskAction.APPROVE_AT_INTAKE, TaskActi
                         TaskAction.SUPPLEMENT_ANSWERED, TaskAction.STOP, TaskAction.CANCEL}
 
 
-def case_actions_for(viewer: Viewer, case: Case, *, supplement_open: bool) -> frozenset[str]:
-    """Case actions the state allows and the viewer's role may take (pages show these)."""
+def case_actions_for(viewer: Viewer, case: Case, *, supplement_open: bool,
+                     joint: bool = False, extension_open: bool = False) -> frozenset[str]:
+    """Case actions the state allows and the viewer's role may take (pages show these).
+
+    `joint`: handled by several departments (more time from a county leader
+    possible); `extension_open`: such a request waits for the leader.
+    """
     allowed = set(case_allowed(case.state))
     if not supplement_open:
         allowed.discard(CaseAction.SUPPLY)
@@ -422,6 +461,10 @@ def case_actions_for(viewer: Viewer, case: Case, *, supplement_open: bool) -> fr
         mine |= _APPLICANT_CASE_ACTIONS
     if viewer.is_clerk:
         mine |= _CLERK_CASE_ACTIONS
+    if viewer.is_lead_head and joint and not extension_open:
+        mine.add(CaseAction.REQUEST_EXTENSION)
+    if viewer.is_leader and extension_open:
+        mine.add(CaseAction.DECIDE_EXTENSION)
     return frozenset(allowed & mine)
 
 
@@ -467,6 +510,9 @@ def case_detail(user: User | None, *, pk: int | None = None, number: str | None 
                 "started_by", "ended_by").order_by("id")),
             Prefetch("extension_requests", queryset=ExtensionRequest.objects.select_related(
                 "requested_by", "decided_by").order_by("id")),
+            Prefetch("case_extension_requests",
+                     queryset=CaseExtensionRequest.objects.select_related(
+                         "requested_by", "decided_by").order_by("id")),
             Prefetch("certificates", queryset=Certificate.objects.select_related(
                 "department").order_by("id")),
             Prefetch("notices", queryset=Notice.objects.order_by("id")),
@@ -485,17 +531,21 @@ def case_detail(user: User | None, *, pk: int | None = None, number: str | None 
     viewer = viewer_of(user, case)
     tasks = list(case.tasks.all())
     supplements = list(case.supplements.all())
+    case_extensions = list(case.case_extension_requests.all())
     return CaseDetail(
         case=case, items=items, tasks=tasks, materials=statuses,
         extra_materials=[m for key, m in current.items() if key not in asked],
         supplements=supplements,
         special_procedures=list(case.special_procedures.all()),
         extension_requests=list(case.extension_requests.all()),
+        case_extension_requests=case_extensions,
         certificates=list(case.certificates.all()), notices=list(case.notices.all()),
         visits=list(case.visits.all()), delivery=getattr(case, "delivery", None),
         rating=getattr(case, "rating", None), viewer=viewer,
         case_actions=case_actions_for(
-            viewer, case, supplement_open=any(r.state == RequestState.OPEN for r in supplements)
+            viewer, case, supplement_open=any(r.state == RequestState.OPEN for r in supplements),
+            joint=len({ci.department_id for ci in items}) >= 2,
+            extension_open=any(r.state == RequestState.OPEN for r in case_extensions),
         ),
         task_actions={t.pk: task_actions_for(viewer, t, scope_of(user).user_id) for t in tasks},
     )
@@ -533,6 +583,9 @@ ACTION_LABELS: dict[str, Any] = {
     "task.extension_requested": gettext_lazy("Extension asked for"),
     "task.extension_approved": gettext_lazy("Extension approved"),
     "task.extension_refused": gettext_lazy("Extension refused"),
+    "case.extension_requested": gettext_lazy("More time asked of the county leader (joint case)"),
+    "case.extension_approved": gettext_lazy("More time approved by the county leader"),
+    "case.extension_refused": gettext_lazy("More time refused by the county leader"),
     "clock.started": gettext_lazy("Clock started"),
     "clock.paused": gettext_lazy("Clock paused"),
     "clock.resumed": gettext_lazy("Clock resumed"),
@@ -550,7 +603,7 @@ PUBLIC_ACTIONS = frozenset({
     "case.supplement_supplied", "case.not_accepted", "case.withdrawn", "case.decided",
     "case.delivered", "case.rated", "task.approved", "task.refused", "task.filed",
     "task.stopped", "task.supplement_requested", "task.special_procedure_started",
-    "task.special_procedure_ended", "task.extension_approved",
+    "task.special_procedure_ended", "task.extension_approved", "case.extension_approved",
 })
 
 

@@ -32,7 +32,7 @@ from onetrip.workdays.calendar import Calendar, local_date
 from onetrip.workdays.services import current_calendar
 
 from . import selectors
-from .models import Case, ExtensionRequest, Task
+from .models import Case, CaseExtensionRequest, ExtensionRequest, Task
 from .notices import last_day
 from .states import CaseState, TaskState
 
@@ -302,6 +302,18 @@ def extension_request_for(user: User, pk: int) -> ExtensionRequest:
     found = (ExtensionRequest.objects.filter(pk=pk, case__in=selectors.visible_cases(user))
              .select_related("case", "task__case_item", "task__department", "task__clock",
                              "requested_by").first())
+    if found is None:
+        raise NotFound(_("No such extension request."))
+    return found
+
+
+def case_extension_request_for(user: User, pk: int) -> CaseExtensionRequest:
+    """One request for more time for a joint case the user may see, open or not (NotFound
+    otherwise); the service decides whether this user may decide it (403)."""
+    found = (CaseExtensionRequest.objects
+             .filter(pk=pk, case__in=selectors.visible_cases(user))
+             .select_related("case", "case__clock", "case__clock__unit", "requested_by")
+             .first())
     if found is None:
         raise NotFound(_("No such extension request."))
     return found

@@ -66,6 +66,9 @@ class CaseAction(models.TextChoices):
     CHOOSE_DELIVERY = "choose_delivery", _("choose how results are delivered")
     RECORD_VISIT = "record_visit", _("record a visit")
     RATE = "rate", _("rate the service")
+    # joint handling by several departments: +15 working days with the county leader's approval
+    REQUEST_EXTENSION = "request_extension", _("ask the county leader for more time")
+    DECIDE_EXTENSION = "decide_extension", _("decide on more time for the joint case")
 
 
 class TaskAction(models.TextChoices):
@@ -125,6 +128,8 @@ CASE_TRANSITIONS: Mapping[str, Mapping[str, str]] = {
         CA.SUPPLY: C.IN_REVIEW,
         CA.CHOOSE_DELIVERY: C.IN_REVIEW,
         CA.RECORD_VISIT: C.IN_REVIEW,
+        CA.REQUEST_EXTENSION: C.IN_REVIEW,
+        CA.DECIDE_EXTENSION: C.IN_REVIEW,
     },
     C.DECIDED: {
         CA.DELIVER: C.COMPLETED,

@@ -36,7 +36,10 @@ Clock rules (docs/approvals.md says why):
   clock; a special procedure pauses its task's clock and the case clock;
   clocks resume when nothing holds them any more;
 - an approved extension extends its task's clock (committed and legal), and
-  the case clock so that its extension equals the largest task extension.
+  the case clock so that its extension equals the largest task extension;
+- a joint case (several departments) gets up to 15 more working days with a
+  county leader's approval (case_extensions.py); the case clock's extension is
+  then the larger of those days and the largest task extension, never the sum.
 """
 
 from .applying import (
@@ -48,12 +51,14 @@ from .applying import (
     save_draft,
     submit_application,
 )
+from .case_extensions import decide_case_extension, request_case_extension
 from .closing import choose_delivery, deliver_results, rate_case, record_visit, withdraw_case
 from .common import (
     CASE_CLOCK,
     EXTENSION_MAX_WORKDAYS,
     FOLLOW_UP_CHECK_WORKDAYS,
     INTAKE_LIMIT_WORKDAYS,
+    JOINT_EXTENSION_MAX_WORKDAYS,
     JOINT_LEGAL_LIMIT_WORKDAYS,
     SupplementInput,
     SupplementItem,
@@ -84,6 +89,7 @@ __all__ = [
     "EXTENSION_MAX_WORKDAYS",
     "FOLLOW_UP_CHECK_WORKDAYS",
     "INTAKE_LIMIT_WORKDAYS",
+    "JOINT_EXTENSION_MAX_WORKDAYS",
     "JOINT_LEGAL_LIMIT_WORKDAYS",
     "SupplementInput",
     "SupplementItem",
@@ -95,6 +101,7 @@ __all__ = [
     "choose_delivery",
     "complete_check",
     "create_draft",
+    "decide_case_extension",
     "decide_extension",
     "deem_overdue_cases_accepted",
     "deliver_results",
@@ -107,6 +114,7 @@ __all__ = [
     "register_hooks",
     "register_walk_in",
     "remove_material",
+    "request_case_extension",
     "request_extension",
     "request_supplement",
     "request_task_supplement",

@@ -22,6 +22,7 @@ from onetrip.monitoring.services import (
 
 from ..models import (
     Case,
+    CaseExtensionRequest,
     Delivery,
     ExtensionRequest,
     Rating,
@@ -91,9 +92,10 @@ def withdraw_case(*, case: Case, by: User, reason: str = "", now: datetime | Non
         SpecialProcedure.objects.filter(case=case, ended_at__isnull=True).update(
             ended_at=now, ended_by=by
         )
-        ExtensionRequest.objects.filter(case=case, state=RequestState.OPEN).update(
-            state=RequestState.CANCELLED, decided_at=now
-        )
+        for requests in (ExtensionRequest.objects, CaseExtensionRequest.objects):
+            requests.filter(case=case, state=RequestState.OPEN).update(
+                state=RequestState.CANCELLED, decided_at=now
+            )
         case.withdrawn_at, case.intake_due_at = now, None
         case.save(update_fields=["state", "withdrawn_at", "intake_due_at"])
         _event(case, "case.withdrawn", by, now, reason=reason.strip(), cancelled=cancelled)

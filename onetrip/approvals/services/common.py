@@ -24,6 +24,7 @@ from onetrip.errors import (
 )
 from onetrip.monitoring.models import Clock
 from onetrip.monitoring.services import (
+    extend_clock,
     pause_clock,
     resume_clock,
 )
@@ -50,6 +51,7 @@ _CONFIG: Mapping[str, Any] = getattr(settings, "ONETRIP_APPROVALS", {})
 INTAKE_LIMIT_WORKDAYS: int = _CONFIG.get("INTAKE_LIMIT_WORKDAYS", 5)
 EXTENSION_MAX_WORKDAYS: int = _CONFIG.get("EXTENSION_MAX_WORKDAYS", 10)
 JOINT_LEGAL_LIMIT_WORKDAYS: int = _CONFIG.get("JOINT_LEGAL_LIMIT_WORKDAYS", 45)
+JOINT_EXTENSION_MAX_WORKDAYS: int = _CONFIG.get("JOINT_EXTENSION_MAX_WORKDAYS", 15)
 FOLLOW_UP_CHECK_WORKDAYS: int = _CONFIG.get("FOLLOW_UP_CHECK_WORKDAYS", 20)
 CASE_NUMBER_PREFIX: str = _CONFIG.get("CASE_NUMBER_PREFIX", "MH")
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
@@ -281,3 +283,21 @@ def _sync_pauses(case: Case, graph: _Graph, *, by: User | None, now: datetime,
             case.clock, supplement_open or any_special, by=by, now=now,
             reason=PAUSE_SUPPLEMENT if supplement_open else PAUSE_SPECIAL_PROCEDURE,
         )
+
+
+def _extend_case_clock(case: Case, *, task_days: int, by: User | None, reason: str) -> None:
+    """Extend the case clock (committed and legal) up to its target extension.
+
+    The target is the larger of `task_days` (the largest extension of any of
+    its tasks: +10 at most each, approved by the department's head) and
+    `case.extension_days` (approved by the county leader for joint handling:
+    +15 at most). The two are not added up: both lengthen the same case, so
+    the case clock moves only by what the target exceeds its extension so far.
+    """
+    if case.clock is None or case.clock.done_at is not None:
+        return
+    target = max(task_days, case.extension_days)
+    current = sum(int(e["amount"]) for e in case.clock.extensions)
+    if target > current:
+        case.clock = extend_clock(clock=case.clock, amount=target - current, reason=reason,
+                                  by=by)

@@ -25,6 +25,7 @@ from .. import notices
 from ..certificates import certificate_number
 from ..models import (
     Case,
+    CaseExtensionRequest,
     CaseItem,
     Certificate,
     CertificateKind,
@@ -213,6 +214,10 @@ def _maybe_decide_case(case: Case, graph: _Graph, *, by: User | None, now: datet
     case.decided_at = now
     if case.clock is not None and case.clock.done_at is None:
         case.clock = stop_clock(clock=case.clock, at=now, by=by)
+    # decided in time: a request for more time is moot
+    CaseExtensionRequest.objects.filter(case=case, state=RequestState.OPEN).update(
+        state=RequestState.CANCELLED, decided_at=now
+    )
     certificates = {c.task_id: c.number for c in Certificate.objects.filter(case=case)}
     lines = []
     for task in sorted(reviews, key=lambda t: (t.case_item.position, t.pk)):

@@ -44,6 +44,7 @@ from .common import (
     MAX_SPECIAL_PROCEDURE_WORKDAYS,
     SupplementInput,
     _event,
+    _extend_case_clock,
     _follow_clock,
     _Graph,
     _locked,
@@ -339,7 +340,8 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
     """The department head approves or refuses an extension.
 
     Approved: the task's clock (committed and legal) is extended, the case
-    clock follows up to the largest task extension, and the applicant gets a
+    clock follows up to the largest task extension (or the county leader's
+    case extension, whichever is larger), and the applicant gets a
     written notice with the reason. Refused: a note is required (for the
     handler); the task keeps its deadline.
     """
@@ -365,7 +367,8 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
             _follow_clock(task)
             task.extension_days += request.days
             task.save(update_fields=["extension_days", "deadline_at"])
-            _extend_case_clock(case, graph, by=by, reason=request.reason)
+            _extend_case_clock(case, by=by, reason=request.reason,
+                               task_days=max(t.extension_days for t in graph.reviews()))
             _notice(case, NoticeKind.EXTENSION, notices.extension(
                 applicant=case.applicant_name, item=task.case_item.name,
                 number=case.number or "", days=request.days, reason=request.reason,
@@ -381,14 +384,3 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
                now, task=task.pk, request=request.pk, days=request.days,
                note=request.decision_note)
         return request
-
-
-def _extend_case_clock(case: Case, graph: _Graph, *, by: User | None, reason: str) -> None:
-    """The case clock's extension follows the largest extension of any of its tasks."""
-    if case.clock is None or case.clock.done_at is not None:
-        return
-    target = max((t.extension_days for t in graph.reviews()), default=0)
-    current = sum(int(e["amount"]) for e in case.clock.extensions)
-    if target > current:
-        case.clock = monitoring_extend_clock(clock=case.clock, amount=target - current,
-                                             reason=reason, by=by)

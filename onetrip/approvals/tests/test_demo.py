@@ -28,6 +28,8 @@ def test_the_demo_fills_the_workbench_once(settings, tmp_path):
     assert selectors.inbox_for(handler).exists()
     head = User.objects.get(username="head-zjj")
     assert selectors.extension_requests_for(head).exists()
+    leader = User.objects.get(username="leader")
+    assert selectors.case_extension_requests_for(leader).exists()
     for case in Case.objects.all():
         assert_clocks_match_events(case)
     assert verify().ok

@@ -1,5 +1,6 @@
 """The workbench: the clerk's intake queue, a department's inbox, the head's extension
-requests, and the case page with its actions.
+requests, the county leader's requests for more time for joint cases, and the case page
+with its actions.
 
 Dense tables with the deadline and its colour on every row; filters live in
 the query string (and are remembered for the session) so they stay put
@@ -34,6 +35,7 @@ from .. import selectors, services
 from .. import selectors_pages as pages
 from ..forms import (
     AssignForm,
+    CaseExtensionForm,
     CheckForm,
     DecideExtensionForm,
     DeliverForm,
@@ -47,7 +49,7 @@ from ..forms import (
     apply_domain_error,
     error_list,
 )
-from ..models import ExtensionRequest, Task
+from ..models import CaseExtensionRequest, ExtensionRequest, Task
 from ..states import CaseAction, CaseState, RequestState, TaskAction, TaskState
 from .common import domain_errors, is_htmx, safe_next, staff_only, with_query
 
@@ -81,6 +83,8 @@ def _tabs(request: HttpRequest) -> list[dict[str, Any]]:
         tabs.append(("approvals:inbox", gettext_lazy("Department inbox"), "b"))
     if scope.units(Role.HEAD) or scope.county_wide:
         tabs.append(("approvals:extensions", gettext_lazy("Extension requests"), "e"))
+    if scope.has_role(Role.LEADER):
+        tabs.append(("approvals:case_extensions", gettext_lazy("Case extension requests"), "l"))
     tabs.append(("approvals:work_cases", gettext_lazy("All cases"), "a"))
     here = request.resolver_match.view_name
     return [{"url": reverse(name), "label": label, "key": key, "name": name,
@@ -278,6 +282,80 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=error.status)
 
 
+@domain_errors
+@staff_only
+@require_GET
+def case_extensions(request: HttpRequest) -> HttpResponse:
+    """Requests for more time for joint cases waiting for the county leader, oldest first."""
+    now = timezone.now()
+    requests_ = list(selectors.case_extension_requests_for(request.user)[:200])
+    return render(request, "approvals/work/case_extensions.html", {
+        "tabs": _tabs(request), "rows": [_case_extension_row(r, now) for r in requests_],
+        "now": now, "max": services.JOINT_EXTENSION_MAX_WORKDAYS,
+    })
+
+
+def _case_extension_row(request_: CaseExtensionRequest, now: Any,
+                        form: DecideExtensionForm | None = None) -> dict[str, Any]:
+    clock = request_.case.clock
+    return {
+        "request": request_, "clock": clock, "colour": pages.clock_colour(clock, now),
+        "last_day": pages.last_day(clock.deadline_at) if clock else None,
+        "legal_last_day": pages.last_day(clock.legal_deadline_at) if clock else None,
+        "form": form or DecideExtensionForm(prefix=f"j{request_.pk}"),
+    }
+
+
+@domain_errors
+@staff_only
+@require_POST
+def decide_case_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    """The county leader approves or refuses; from the list (a row comes back) or the case
+    page. Mirrors `decide_extension`."""
+    now = timezone.now()
+    request_ = pages.case_extension_request_for(request.user, pk)
+    form = DecideExtensionForm(request.POST, prefix=f"j{pk}")
+    error: DomainError | None = None
+    if form.is_valid():
+        try:
+            services.decide_case_extension(request=request_, by=request.user,
+                                           approve=form.cleaned_data["decision"] == "approve",
+                                           note=form.cleaned_data["note"])
+        except ValidationFailed as exc:
+            apply_domain_error(form, exc)
+            error = exc
+        except (Conflict, PermissionDenied) as exc:
+            error = exc
+    else:
+        error = ValidationFailed(_("Check the decision."))
+    if request.POST.get("fragment") == "case":
+        return _after_action(request, request_.case.number, error=error,
+                             form_key=f"j{pk}", form=form if error else None,
+                             success=_("Extension decided."), anchor="joint-extension")
+    if is_htmx(request):
+        fresh = pages.case_extension_request_for(request.user, pk)
+        return render(request, "approvals/work/_case_extension_row.html", {
+            **_case_extension_row(fresh, now, form if error else None),
+            "error": str(error.reason) if error else "", "done": error is None,
+        }, status=_status(error))
+    if error is None:
+        messages.success(request, _("Extension decided."))
+        return redirect(safe_next(request, reverse("approvals:case_extensions")))
+    rows = []
+    for open_request in selectors.case_extension_requests_for(request.user)[:200]:
+        if open_request.pk == pk:
+            rows.append({**_case_extension_row(open_request, now, form),
+                         "error": str(error.reason)})
+        else:
+            rows.append(_case_extension_row(open_request, now))
+    if not any(row["request"].pk == pk for row in rows):
+        messages.error(request, str(error.reason))
+    return render(request, "approvals/work/case_extensions.html", {
+        "tabs": _tabs(request), "rows": rows, "now": now,
+        "max": services.JOINT_EXTENSION_MAX_WORKDAYS,
+    }, status=error.status)
+
+
 def _status(error: DomainError | None) -> int:
     return 200 if error is None else error.status
 
@@ -294,6 +372,7 @@ def _case_forms(detail: selectors.CaseDetail) -> dict[str, Callable[..., forms.F
         "visit": lambda *a, **k: VisitForm(*a, **k),
         "deliver": lambda *a, **k: DeliverForm(*a, initial={"method": detail.case.delivery_method},
                                                **k),
+        "extension": lambda *a, **k: CaseExtensionForm(*a, **k),
     }
 
 
@@ -310,6 +389,10 @@ CASE_ACTIONS: dict[str, tuple[str, Any, Any]] = {
               gettext_lazy("The visit was recorded.")),
     "deliver": (CaseAction.DELIVER, gettext_lazy("Record the delivery"),
                 gettext_lazy("The delivery was recorded.")),
+    # the lead department's head, for a joint case: shown in its own section, not the window's
+    "extension": (CaseAction.REQUEST_EXTENSION,
+                  gettext_lazy("Ask the county leader for more time (joint handling)"),
+                  gettext_lazy("The request for more time went to the county leader.")),
 }
 
 
@@ -328,6 +411,9 @@ def _run_case_action(action: str, case: Any, by: User, data: dict[str, Any],
         services.deliver_results(case=case, by=by, method=data["method"],
                                  tracking_number=data["tracking_number"],
                                  carrier=data["carrier"])
+    elif action == "extension":
+        services.request_case_extension(case=case, by=by, days=data["days"],
+                                        reason=data["reason"])
     else:  # pragma: no cover - the URL pattern lists the actions
         raise NotFound(_("No such action."))
 
@@ -418,6 +504,7 @@ def work_case_context(request: HttpRequest, detail: selectors.CaseDetail, *,
 
     case_forms = _case_forms(detail)
     case_actions = []
+    ask_extension = None
     for action in sorted(detail.case_actions, key=lambda a: list(CASE_ACTION_NAMES).index(a)
                          if a in CASE_ACTION_NAMES else 99):
         name = CASE_ACTION_NAMES.get(action)
@@ -425,10 +512,23 @@ def work_case_context(request: HttpRequest, detail: selectors.CaseDetail, *,
             continue
         key = f"case-{name}"
         form = bound.get(key) or case_forms[name](prefix=key)
-        case_actions.append({"name": name, "label": CASE_ACTIONS[name][1], "form": form,
-                             "key": key, "open": key in bound,
-                             "url": reverse("approvals:case_action",
-                                            kwargs={"number": case.number, "action": name})})
+        entry = {"name": name, "label": CASE_ACTIONS[name][1], "form": form,
+                 "key": key, "open": key in bound,
+                 "url": reverse("approvals:case_action",
+                                kwargs={"number": case.number, "action": name})}
+        if name == "extension":
+            ask_extension = entry
+        else:
+            case_actions.append(entry)
+    open_case_extension = detail.open_case_extension
+    decide_case_extension = None
+    if open_case_extension is not None and CaseAction.DECIDE_EXTENSION in detail.case_actions:
+        key = f"j{open_case_extension.pk}"
+        decide_case_extension = {
+            "request": open_case_extension, "key": key, "open": key in bound,
+            "form": bound.get(key) or DecideExtensionForm(prefix=key),
+            "url": reverse("approvals:decide_case_extension",
+                           kwargs={"pk": open_case_extension.pk})}
 
     open_extensions = {r.task_id: r for r in detail.extension_requests
                        if r.state == RequestState.OPEN}
@@ -469,6 +569,12 @@ def work_case_context(request: HttpRequest, detail: selectors.CaseDetail, *,
         "detail": detail, "case": case, "now": now,
         "clock_rows": clock_rows, "case_clock": case_clock, "intake_clock": intake_clock,
         "case_actions": case_actions, "task_rows": task_rows,
+        # more time for a joint case: the lead head asks, a county leader decides
+        "joint_extension": {
+            "ask": ask_extension, "decide": decide_case_extension,
+            "open": open_case_extension, "requests": detail.case_extension_requests,
+            "days": case.extension_days, "max": services.JOINT_EXTENSION_MAX_WORKDAYS,
+        } if ask_extension or detail.case_extension_requests else None,
         # The applicant brought the supplements to the window: the clerk supplies them.
         "can_supply": CaseAction.SUPPLY in detail.case_actions and detail.viewer.is_clerk
         and detail.open_supplement is not None,
