@@ -359,8 +359,16 @@ def build_machine(world):
 
         @invariant()
         def extensions_stay_within_the_law(self):
-            for task in self.tasks():
+            tasks = self.tasks()
+            for task in tasks:
                 assert 0 <= task.extension_days <= services.EXTENSION_MAX_WORKDAYS
+            if self.case is None:
+                return
+            case = Case.objects.select_related("clock").get(pk=self.case.pk)
+            if case.clock is not None:
+                # the case follows its longest task extension; never the sum of them
+                extended = sum(int(e["amount"]) for e in case.clock.extensions)
+                assert extended == max([t.extension_days for t in tasks] + [case.extension_days])
 
     return CaseMachine
 
