@@ -31,9 +31,9 @@ WITH item AS (
     INSERT INTO approvals_case (number, query_code, state, channel, title, applicant_name,
         applicant_id_number, applicant_phone, application, delivery_method, delivery_address,
         outcome, not_accepted_reason, deemed_accepted, created_at, intake_round, trips,
-        intake_unit_id, submitted_at, accepted_at)
+        extension_days, intake_unit_id, submitted_at, accepted_at)
     SELECT 'BENCH-' || g, 'Q' || g, 'in_review', 'online', item.name, '申请人' || g,
-        '', '', '{}'::jsonb, 'electronic', '', '', '', false, %(now)s, 1, 0, %(centre)s,
+        '', '', '{}'::jsonb, 'electronic', '', '', '', false, %(now)s, 1, 0, 0, %(centre)s,
         %(now)s, %(now)s
     FROM generate_series(1, %(n)s) g, item
     RETURNING id
