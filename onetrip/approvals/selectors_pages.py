@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,27 +166,22 @@ def open_drafts(user: User, *, item: ServiceItem | None = None,
     return list(queryset.order_by("-created_at", "-id")[:5])
 
 
-def stored_upload_for(user: User | None, ref: str) -> UploadedFile:
-    """A file the user uploaded earlier (ref "upload:<id>"), reopened as an upload.
+def stored_upload_for(user: User | None, ref: str) -> StoredFile:
+    """A file the user uploaded earlier (ref "upload:<id>"), to hand the services as an upload.
 
     Pages keep the files that passed when another one of the same form was
-    refused, and API clients upload files first and refer to them: both hand
-    the services an ordinary upload again, which they check and store as
-    usual (the content is stored once on disk). Only the uploader may refer
-    to their file; anything else is NotFound.
+    refused, and API clients upload files first and refer to them. The file
+    was checked when it was stored, so the services take it as it is: no second
+    check, no second row. Only the uploader may refer to their file; anything
+    else is NotFound.
     """
     kind, _sep, raw = (ref or "").partition(":")
     if kind != "upload" or not raw.isdigit() or user is None or not user.is_authenticated:
         raise NotFound(_("No such upload."))
     stored = StoredFile.objects.filter(pk=int(raw), uploaded_by_id=user.pk).first()
-    if stored is None:
+    if stored is None or not (Path(settings.MEDIA_ROOT) / stored.path).is_file():
         raise NotFound(_("No such upload."))
-    path = Path(settings.MEDIA_ROOT) / stored.path
-    try:
-        content = path.read_bytes()
-    except OSError:
-        raise NotFound(_("No such upload.")) from None
-    return SimpleUploadedFile(stored.original_name, content, content_type=stored.content_type)
+    return stored
 
 
 def stored_file_summary(user: User | None, ref: str) -> StoredFile | None:

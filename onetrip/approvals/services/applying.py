@@ -24,6 +24,7 @@ from onetrip.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from onetrip.files.models import StoredFile
 from onetrip.files.services import check_upload, store_upload
 from onetrip.monitoring.services import (
     start_clock,
@@ -54,6 +55,7 @@ from .common import (
     INTAKE_LIMIT_WORKDAYS,
     QUERY_CODE_ALPHABET,
     QUERY_CODE_LENGTH,
+    Upload,
     _event,
     _label,
     _locked,
@@ -161,7 +163,7 @@ def _check_materials(
     *,
     applicant_id: int | None,
     allowed: Mapping[str, str],
-    uploads: Mapping[str, UploadedFile],
+    uploads: Mapping[str, Upload],
     reuse: Mapping[str, str],
 ) -> tuple[list[FieldError], dict[str, _Reused]]:
     """Check every upload and reuse reference; every problem becomes a FieldError.
@@ -176,6 +178,8 @@ def _check_materials(
             errors.append(FieldError(field, _("This application does not ask for this "
                                               "material."), "unknown_material"))
             continue
+        if isinstance(upload, StoredFile):
+            continue  # checked when it was stored
         try:
             check_upload(upload, field=field)
         except ValidationFailed as exc:
@@ -223,7 +227,7 @@ def _store_materials(
     *,
     case: Case,
     names: Mapping[str, str],
-    uploads: Mapping[str, UploadedFile],
+    uploads: Mapping[str, Upload],
     reused: Mapping[str, _Reused],
     by: User | None,
     now: datetime,
@@ -235,7 +239,8 @@ def _store_materials(
         return []
     rows = []
     for key, upload in uploads.items():
-        stored = store_upload(upload, by=by, field=f"materials.{key}")
+        stored = (upload if isinstance(upload, StoredFile)
+                  else store_upload(upload, by=by, field=f"materials.{key}"))
         rows.append(CaseMaterial(case=case, key=key, name=names.get(key, key)[:200], file=stored,
                                  supplement=supplement, provided_by=by, provided_at=now))
     for key, reuse in reused.items():
@@ -381,7 +386,7 @@ def _validate_application(
     plan_snapshots: Sequence[Mapping[str, Any]],
     applicant_id: int | None,
     fields: Mapping[str, Any],
-    uploads: Mapping[str, UploadedFile],
+    uploads: Mapping[str, Upload],
     reuse: Mapping[str, str],
     commitments: Collection[str],
     delivery_method: str,
@@ -418,7 +423,7 @@ def apply_online(
     item: ServiceItem | None = None,
     package: Package | None = None,
     fields: Mapping[str, Any] | None = None,
-    uploads: Mapping[str, UploadedFile] | None = None,
+    uploads: Mapping[str, Upload] | None = None,
     reuse: Mapping[str, str] | None = None,
     commitments: Collection[str] = (),
     delivery_method: str = DeliveryMethod.ELECTRONIC,
@@ -477,7 +482,7 @@ def register_walk_in(
     applicant_id_number: str = "",
     applicant_phone: str = "",
     fields: Mapping[str, Any] | None = None,
-    uploads: Mapping[str, UploadedFile] | None = None,
+    uploads: Mapping[str, Upload] | None = None,
     reuse: Mapping[str, str] | None = None,
     commitments: Collection[str] = (),
     delivery_method: str = DeliveryMethod.WINDOW,

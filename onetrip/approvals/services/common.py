@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from onetrip.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from onetrip.files.models import StoredFile
 from onetrip.monitoring.models import Clock
 from onetrip.monitoring.services import (
     extend_clock,
@@ -78,6 +80,10 @@ class SupplementItem:
 
 
 SupplementInput = SupplementItem | Mapping[str, str]
+
+# A file as the services take it: freshly uploaded (checked and stored by the
+# service), or stored earlier by the same person (checked then; used as it is).
+Upload = UploadedFile | StoredFile
 
 
 # --- small helpers ------------------------------------------------------------------------

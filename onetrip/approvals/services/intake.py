@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,6 +51,7 @@ from .common import (
     CASE_CLOCK,
     SupplementInput,
     SupplementItem,
+    Upload,
     _event,
     _Graph,
     _label,
@@ -234,7 +234,7 @@ def supply_supplement(
     *,
     request: SupplementRequest,
     by: User,
-    uploads: Mapping[str, UploadedFile] | None = None,
+    uploads: Mapping[str, Upload] | None = None,
     reuse: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> SupplementRequest:

@@ -12,8 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from onetrip.accounts.services import issue_api_token
 from onetrip.approvals import services
-from onetrip.approvals.models import Case, Task
+from onetrip.approvals.models import Case, CaseMaterial, Task
 from onetrip.approvals.states import CaseState
+from onetrip.files.models import StoredFile
 
 from .builders import PDF, abc_uploads, at
 
@@ -82,6 +83,11 @@ def test_an_applicant_uploads_files_then_applies_in_one_request(client, world):
     intake = next(c for c in body["clocks"] if c["kind"] == "intake")
     # 5 working days from Tue 3 Mar: 4, 5, 6, 9, 10 → the last day is Tue 10 Mar
     assert intake["last_day"] == "2026-03-10"
+    # the uploads become the case's materials as they are: no second copy
+    uploaded = {int(ref.removeprefix("upload:")) for ref in refs.values()}
+    used = set(CaseMaterial.objects.filter(case__number=body["number"])
+               .values_list("file_id", flat=True))
+    assert used == uploaded and StoredFile.objects.count() == len(uploaded)
 
 
 def test_creating_names_every_bad_field(client, world):
