@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast bench lint migrate seed system-deps messages clean
+.PHONY: run test test-fast bench bench-deps lint migrate seed system-deps messages clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,12 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not browser"
 
-bench: $(STAMP)
+# wrk drives the HTTP load benches.
+bench-deps:
+	@command -v wrk >/dev/null || { echo "installing: wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(STAMP) bench-deps
 	$(PY) -m bench
 
 lint: $(STAMP)
