@@ -321,9 +321,14 @@ def test_an_extension_goes_to_the_head_who_decides_on_the_list(client, world):
     assert response.status_code == 302
     request = ExtensionRequest.objects.get(task=b)
     assert client.get(reverse("approvals:extensions")).content.decode().count("<tr data-row") == 0
+    client.force_login(world.officer)  # the efficiency office watches, the head decides
+    page = client.get(reverse("approvals:extensions")).content.decode()
+    assert f'id="extension-{request.pk}"' in page and "<form" not in page.split(
+        f'id="extension-{request.pk}"')[1].split("</tr>")[0]
     client.force_login(world.head_b)
     page = client.get(reverse("approvals:extensions")).content.decode()
     assert f'id="extension-{request.pk}"' in page
+    assert "<form" in page.split(f'id="extension-{request.pk}"')[1].split("</tr>")[0]
     url = reverse("approvals:decide_extension", args=[request.pk])
     response = client.post(url, {f"x{request.pk}-decision": "refuse",
                                  f"x{request.pk}-note": ""}, **HTMX)

@@ -219,18 +219,20 @@ def extensions(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     requests_ = list(selectors.extension_requests_for(request.user)[:200])
     return render(request, "approvals/work/extensions.html", {
-        "tabs": _tabs(request), "rows": [_extension_row(r, now) for r in requests_],
-        "now": now,
+        "tabs": _tabs(request), "now": now,
+        "rows": [_extension_row(request.user, r, now) for r in requests_],
     })
 
 
-def _extension_row(request_: ExtensionRequest, now: Any,
+def _extension_row(user: Any, request_: ExtensionRequest, now: Any,
                    form: DecideExtensionForm | None = None) -> dict[str, Any]:
     clock = request_.task.clock
     return {
         "request": request_, "clock": clock, "colour": pages.clock_colour(clock, now),
         "last_day": pages.last_day(clock.deadline_at) if clock else None,
         "form": form or DecideExtensionForm(prefix=f"x{request_.pk}"),
+        # county-wide roles (the efficiency office) watch the list; only the head decides
+        "can_decide": request_.task.department_id in scope_of(user).units(Role.HEAD),
     }
 
 
@@ -262,7 +264,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     if is_htmx(request):
         fresh = pages.extension_request_for(request.user, pk)
         return render(request, "approvals/work/_extension_row.html", {
-            **_extension_row(fresh, now, form if error else None),
+            **_extension_row(request.user, fresh, now, form if error else None),
             "error": str(error.reason) if error else "", "done": error is None,
         }, status=_status(error))
     if error is None:
@@ -272,9 +274,10 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     rows = []
     for open_request in selectors.extension_requests_for(request.user)[:200]:
         if open_request.pk == pk:
-            rows.append({**_extension_row(open_request, now, form), "error": str(error.reason)})
+            rows.append({**_extension_row(request.user, open_request, now, form),
+                         "error": str(error.reason)})
         else:
-            rows.append(_extension_row(open_request, now))
+            rows.append(_extension_row(request.user, open_request, now))
     if not any(row["request"].pk == pk for row in rows):
         messages.error(request, str(error.reason))
     return render(request, "approvals/work/extensions.html", {
