@@ -159,10 +159,17 @@ def _require_text(value: str | None, field: str, message: str) -> str:
     return text
 
 
-def _lock_case(case: Case | int, *, skip_locked: bool = False) -> Case | None:
-    """The case row, locked for this transaction, with its clocks."""
+def _lock_case(case: Case | int, *, skip_locked: bool = False,
+               intake: bool = True) -> Case | None:
+    """The case row, locked for this transaction, with its case clock.
+
+    `intake`: with its intake clock and receiving centre too. The departments'
+    actions do without (they are read on first use if ever needed): every join
+    here is paid by every action on a task.
+    """
     pk = case.pk if isinstance(case, Case) else case
-    queryset = Case.objects.select_related("clock", "intake_clock", "intake_unit")
+    related = ("clock", "intake_clock", "intake_unit") if intake else ("clock",)
+    queryset = Case.objects.select_related(*related)
     if skip_locked and connection.features.has_select_for_update_skip_locked:
         queryset = queryset.select_for_update(skip_locked=True, of=("self",))
     else:
@@ -173,8 +180,8 @@ def _lock_case(case: Case | int, *, skip_locked: bool = False) -> Case | None:
     return found
 
 
-def _locked(case: Case | int) -> Case:
-    found = _lock_case(case)
+def _locked(case: Case | int, *, intake: bool = True) -> Case:
+    found = _lock_case(case, intake=intake)
     assert found is not None
     return found
 

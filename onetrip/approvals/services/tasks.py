@@ -73,7 +73,7 @@ def _task_action(task: Task | None = None, *, case_id: int | None = None,
     if task is not None:
         case_id, task_id = task.case_id, task.pk
     assert case_id is not None and task_id is not None
-    case = _locked(case_id)
+    case = _locked(case_id, intake=False)
     graph = _Graph(case)
     return case, graph, graph.get(task_id)
 
@@ -84,7 +84,7 @@ def _single_task(task: Task) -> tuple[Case, Task]:
     The case row is the lock every action on the case or its tasks takes
     first, so the task read after it is current.
     """
-    case = _locked(task.case_id)
+    case = _locked(task.case_id, intake=False)
     found = (Task.objects.select_related("clock", "department", "case_item")
              .filter(pk=task.pk, case=case).first())
     if found is None:
