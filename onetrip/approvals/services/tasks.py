@@ -85,7 +85,7 @@ def _single_task(task: Task) -> tuple[Case, Task]:
     first, so the task read after it is current.
     """
     case = _locked(task.case_id, intake=False)
-    found = (Task.objects.select_related("clock", "department", "case_item")
+    found = (Task.objects.select_related("clock", "department")
              .filter(pk=task.pk, case=case).first())
     if found is None:
         raise NotFound(_("No such task in this case."))
