@@ -423,11 +423,9 @@ class SpecialProcedure(models.Model):
         return self.get_kind_display()
 
 
-class ExtensionRequest(models.Model):
-    """A handler asks, the department head decides; the applicant is told the reason."""
+class _AskForTime(models.Model):
+    """Asked, with a reason; decided (approved or refused) with a note."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extension_requests")
     days = models.PositiveSmallIntegerField(_("working days"))
     reason = models.TextField(_("reason"))
     state = models.CharField(_("state"), max_length=16, choices=RequestState.choices,
@@ -440,7 +438,17 @@ class ExtensionRequest(models.Model):
     decision_note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["case", "id"]
+
+
+class ExtensionRequest(_AskForTime):
+    """A handler asks, the department head decides; the applicant is told the reason."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="extension_requests")
+
+    class Meta(_AskForTime.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["task"], condition=Q(state=RequestState.OPEN),
@@ -455,7 +463,7 @@ class ExtensionRequest(models.Model):
         return f"{self.task_id}: +{self.days}"
 
 
-class CaseExtensionRequest(models.Model):
+class CaseExtensionRequest(_AskForTime):
     """More time for a case handled jointly by several departments (Art. 42: +15 working
     days): the head of the lead department asks, the county leader decides, the applicant
     is told the reason.
@@ -466,19 +474,8 @@ class CaseExtensionRequest(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE,
                              related_name="case_extension_requests")
-    days = models.PositiveSmallIntegerField(_("working days"))
-    reason = models.TextField(_("reason"))
-    state = models.CharField(_("state"), max_length=16, choices=RequestState.choices,
-                             default=RequestState.OPEN)
-    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(_("requested"))
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decision_note = models.TextField(_("note"), blank=True)
 
-    class Meta:
-        ordering = ["case", "id"]
+    class Meta(_AskForTime.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["case"], condition=Q(state=RequestState.OPEN),
