@@ -15,6 +15,19 @@ def test_the_login_page_is_chinese_by_default():
     assert "登录" in text and 'lang="zh-Hans"' in text
 
 
+def test_pages_are_chinese_even_for_a_browser_set_to_english():
+    response = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode() and 'lang="zh-Hans"' in response.content.decode()
+
+
+def test_programs_get_the_language_they_ask_for():
+    chinese = Client().post("/api/cases/track", {}, content_type="application/json")
+    english = Client().post("/api/cases/track", {}, content_type="application/json",
+                            HTTP_ACCEPT_LANGUAGE="en")
+    assert chinese.status_code == english.status_code == 422
+    assert chinese.json()["detail"] != english.json()["detail"]
+
+
 def test_english_can_be_chosen():
     client = Client()
     response = client.post(
