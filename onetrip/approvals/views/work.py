@@ -236,6 +236,23 @@ def _extension_row(user: Any, request_: ExtensionRequest, now: Any,
     }
 
 
+def _decide(request: HttpRequest, form: DecideExtensionForm, decide: Any,
+            request_: Any) -> DomainError | None:
+    """Run an extension decision from its form; the error to show, or None."""
+    if not form.is_valid():
+        return ValidationFailed(_("Check the decision."))
+    try:
+        decide(request=request_, by=request.user,
+               approve=form.cleaned_data["decision"] == "approve",
+               note=form.cleaned_data["note"])
+    except ValidationFailed as exc:
+        apply_domain_error(form, exc)
+        return exc
+    except (Conflict, PermissionDenied) as exc:
+        return exc
+    return None
+
+
 @domain_errors
 @staff_only
 @require_POST
@@ -244,19 +261,7 @@ def decide_extension(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     request_ = pages.extension_request_for(request.user, pk)
     form = DecideExtensionForm(request.POST, prefix=f"x{pk}")
-    error: DomainError | None = None
-    if form.is_valid():
-        try:
-            services.decide_extension(request=request_, by=request.user,
-                                      approve=form.cleaned_data["decision"] == "approve",
-                                      note=form.cleaned_data["note"])
-        except ValidationFailed as exc:
-            apply_domain_error(form, exc)
-            error = exc
-        except (Conflict, PermissionDenied) as exc:
-            error = exc
-    else:
-        error = ValidationFailed(_("Check the decision."))
+    error = _decide(request, form, services.decide_extension, request_)
     if request.POST.get("fragment") == "case":
         return _after_action(request, request_.case.number, error=error,
                              form_key=f"x{pk}", form=form if error else None,
@@ -318,19 +323,7 @@ def decide_case_extension(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     request_ = pages.case_extension_request_for(request.user, pk)
     form = DecideExtensionForm(request.POST, prefix=f"j{pk}")
-    error: DomainError | None = None
-    if form.is_valid():
-        try:
-            services.decide_case_extension(request=request_, by=request.user,
-                                           approve=form.cleaned_data["decision"] == "approve",
-                                           note=form.cleaned_data["note"])
-        except ValidationFailed as exc:
-            apply_domain_error(form, exc)
-            error = exc
-        except (Conflict, PermissionDenied) as exc:
-            error = exc
-    else:
-        error = ValidationFailed(_("Check the decision."))
+    error = _decide(request, form, services.decide_case_extension, request_)
     if request.POST.get("fragment") == "case":
         return _after_action(request, request_.case.number, error=error,
                              form_key=f"j{pk}", form=form if error else None,
