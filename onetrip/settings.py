@@ -173,6 +173,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = env_int("ONETRIP_CONN_MAX_AGE", 600)
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("ONETRIP_DB_CONNECT_TIMEOUT", 3)
+    # Server-side binding lets psycopg prepare a statement run five times on a
+    # connection: planning the same SQL again costs more than running it.
+    _db["OPTIONS"]["server_side_binding"] = True
+    _db["OPTIONS"]["prepare_threshold"] = 5
 else:
     raise ImproperlyConfigured(
         f"DATABASE_URL={DATABASE_URL!r}: only sqlite and postgres are supported"

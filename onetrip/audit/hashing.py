@@ -15,7 +15,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _timestamp(at: datetime) -> str:
+def timestamp(at: datetime) -> str:
     # Microseconds in UTC: the same instant always hashes the same, whatever
     # timezone the database hands back.
     if at.tzinfo is None:
@@ -36,7 +36,7 @@ def event_hash(
 ) -> str:
     body = canonical_json(
         {
-            "at": _timestamp(at),
+            "at": timestamp(at),
             "actor": actor_name,
             "action": action,
             "object": [object_type, object_id, seq],
@@ -51,6 +51,6 @@ def checkpoint_hash(
     *, at: datetime, heads: dict[str, list], event_count: int, prev_hash: str
 ) -> str:
     body = canonical_json(
-        {"at": _timestamp(at), "heads": heads, "events": event_count, "prev": prev_hash}
+        {"at": timestamp(at), "heads": heads, "events": event_count, "prev": prev_hash}
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()

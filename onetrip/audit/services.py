@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from .hashing import GENESIS, canonical_json, checkpoint_hash, event_hash
+from .hashing import GENESIS, canonical_json, checkpoint_hash, event_hash, timestamp
 from .models import Checkpoint, Event
 
 
@@ -111,10 +112,13 @@ def _remember_tail(event: Event) -> None:
 _INSERT_SQL = (
     "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id, seq,"
     " payload, prev_hash, hash)"
-    " SELECT %(at)s, %(actor_id)s, %(actor_name)s, %(action)s, %(object_type)s, %(object_id)s,"
-    " %(seq)s, %(payload)s, %(prev_hash)s, %(hash)s"
-    " WHERE %(seq)s = 1 OR EXISTS (SELECT 1 FROM audit_event WHERE object_type = %(object_type)s"
-    " AND object_id = %(object_id)s AND seq = %(seq)s - 1 AND hash = %(prev_hash)s)"
+    # Typed, so that the statement prepares the same with server-side binding.
+    " SELECT %(at)s::timestamptz, %(actor_id)s::bigint, %(actor_name)s::varchar,"
+    " %(action)s::varchar, %(object_type)s::varchar, %(object_id)s::varchar, %(seq)s::integer,"
+    " %(payload)s::jsonb, %(prev_hash)s::varchar, %(hash)s::varchar"
+    " WHERE %(seq)s::integer = 1 OR EXISTS (SELECT 1 FROM audit_event"
+    " WHERE object_type = %(object_type)s::varchar AND object_id = %(object_id)s::varchar"
+    " AND seq = %(seq)s::integer - 1 AND hash = %(prev_hash)s::varchar)"
     " ON CONFLICT (object_type, object_id, seq) DO NOTHING RETURNING id"
 )
 
@@ -142,6 +146,70 @@ def _insert_after(event: Event) -> bool:
     event._state.adding = False
     event._state.db = connection.alias
     return True
+
+
+def first_event_sql(
+    *,
+    source: str,
+    action: str,
+    object_type: str,
+    actor: Any = None,
+    at: datetime,
+    payload: dict[str, Any],
+    fill: dict[str, str],
+) -> tuple[str, list[Any]]:
+    """A `WITH` member that inserts the first event of an object that the same
+    statement creates (PostgreSQL): (sql, params).
+
+    `source` names the earlier member that inserted the object and returns its
+    `id`. `fill` maps payload keys to SQL text expressions over `source` for
+    values only the database knows (a number made from the new id). The event
+    is hashed exactly as `record_event` hashes it (the canonical form is built
+    here, with one-off marks where the id and the filled values go, and the
+    database puts them in before taking the SHA-256), so `verify_audit` checks
+    it like any other. The member returns the event's `hash`.
+
+    A one-statement write is its own transaction: the object and its first
+    event commit together without a BEGIN and COMMIT of their own.
+    """
+    actor_obj = actor if getattr(actor, "pk", None) is not None else None
+    actor_name = actor_obj.get_username() if actor_obj is not None else (actor or "system")
+    # Marks no submitted text can contain: one-off random tokens.
+    marks = {key: f"@@{key}-{secrets.token_hex(8)}@@" for key in ("id", *fill)}
+    clean = json.loads(canonical_json({**(payload or {}), **{k: marks[k] for k in fill}}))
+    body = canonical_json({
+        "at": timestamp(at), "actor": actor_name, "action": action,
+        "object": [object_type, marks["id"], 1], "payload": clean, "prev": GENESIS,
+    })
+    stored = canonical_json(clean)
+    # JSON strings: the filled values must need no escaping (numbers, codes).
+    exprs = {"id": f"{source}.id::text", **fill}
+    filled_body, filled_payload = "%s", "%s"
+    params_body: list[Any] = [body]
+    params_payload: list[Any] = [stored]
+    for key, expr in exprs.items():
+        filled_body = f"replace({filled_body}, %s, {expr})"
+        params_body.append(marks[key])
+        if key in fill:
+            filled_payload = f"replace({filled_payload}, %s, {expr})"
+            params_payload.append(marks[key])
+    sql = (
+        "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id,"
+        " seq, payload, prev_hash, hash)"
+        f" SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar,"
+        f" {source}.id::text, 1, ({filled_payload})::jsonb, %s::varchar,"
+        f" encode(sha256(convert_to({filled_body}, 'UTF8')), 'hex') FROM {source}"
+        " RETURNING object_id, hash"
+    )
+    params = [at, actor_obj.pk if actor_obj else None, actor_name, action, object_type,
+              *params_payload, GENESIS, *params_body]
+    return sql, params
+
+
+def remember_first_event(object_type: str, object_id: str, event_hash_: str) -> None:
+    """Note the tail of a chain started by `first_event_sql`, for the next event on it."""
+    if connection.vendor == "postgresql":
+        _tails()[(object_type, str(object_id))] = (1, event_hash_)
 
 
 def seal(*, now: datetime | None = None, attempts: int = 5) -> Checkpoint:

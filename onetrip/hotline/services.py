@@ -8,6 +8,7 @@ Open311, commands and the sweep all call these and nothing else.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onetrip.accounts.models import OrgUnit, Role, UnitKind, User
 from onetrip.accounts.selectors import scope_of
-from onetrip.audit.services import record_event
+from onetrip.audit.services import first_event_sql, record_event, remember_first_event
 from onetrip.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from onetrip.files.services import check_upload, store_upload
 from onetrip.monitoring import services as clocks
@@ -353,29 +354,29 @@ def register_ticket(
         external_id=external_id[:64],
         open311_client=open311_client,
     )
+    registered = {
+        "channel": channel,
+        "kind": kind,
+        "category": category.path if category else None,
+        "urgency": urgency,
+        "attachments": len(uploads),
+        "suggested": list(suggestion) if suggestion else None,
+        "open311_client": open311_client.pk if open311_client else None,
+    }
+    insert = functools.partial(
+        _insert_ticket, ticket, operator_units=operator_units, at=at, by=by,
+        event=registered, open311_token=open311_token,
+    )
+    if connection.vendor == "postgresql" and not uploads:
+        insert()  # one statement, so one transaction of its own
+        return ticket
     with transaction.atomic():
-        _insert_ticket(ticket, operator_units=operator_units, at=at, open311_token=open311_token)
+        insert()
         for upload in uploads:
             stored = store_upload(upload, by=by, field="attachments")
             Attachment.objects.create(
                 ticket=ticket, file=stored, added_by=ticket.registered_by, added_at=at
             )
-        record_event(
-            action="ticket.registered",
-            obj=ticket,
-            actor=by,
-            at=at,
-            payload={
-                "number": ticket.number,
-                "channel": channel,
-                "kind": kind,
-                "category": category.path if category else None,
-                "urgency": urgency,
-                "attachments": len(uploads),
-                "suggested": list(suggestion) if suggestion else None,
-                "open311_client": open311_client.pk if open311_client else None,
-            },
-        )
     return ticket
 
 
@@ -384,16 +385,23 @@ _NUMBER_MARK = "@@number@@"
 
 
 def _insert_ticket(
-    ticket: Ticket, *, operator_units: list[int], at: datetime, open311_token: str = ""
+    ticket: Ticket,
+    *,
+    operator_units: list[int],
+    at: datetime,
+    by: User | None,
+    event: dict[str, Any],
+    open311_token: str = "",
 ) -> None:
-    """Insert the new `ticket` with its number, its hotline, what the citizen is told
-    and its Open311 token (`open311_token` + the key) when asked.
+    """Insert the new `ticket` with its number, its hotline, what the citizen is told,
+    its Open311 token (`open311_token` + the key) when asked, and its first audit
+    event (`event`: the payload; the number is added).
 
     The hotline is the first hotline unit among `operator_units` (the registering
     operator's), else the county's default hotline. The number is the local date
     and the primary key (six digits at least), so concurrent registrations never
     race for a counter row. On PostgreSQL all of it is one statement; elsewhere
-    the ORM does it in up to five.
+    the ORM does it in up to six, inside the caller's transaction.
     """
     told = (
         None
@@ -415,6 +423,8 @@ def _insert_ticket(
             _tell_citizen(ticket, told.replace(_NUMBER_MARK, ticket.number), at)
         if open311_token:
             Open311Token.objects.create(token=f"{open311_token}{ticket.pk}", ticket=ticket)
+        record_event(action="ticket.registered", obj=ticket, actor=by, at=at,
+                     payload={"number": ticket.number, **event})
         return
 
     q = connection.ops.quote_name
@@ -450,13 +460,19 @@ def _insert_ticket(
             " SELECT %s || t.id::text, t.id, %s FROM t)"
         )
         params += [open311_token, timezone.now()]
-    sql += " SELECT id, number, hotline_id FROM t"
+    event_sql, event_params = first_event_sql(
+        source="t", action="ticket.registered", object_type=Ticket._meta.label_lower, actor=by,
+        at=at, payload=event, fill={"number": "t.number"},
+    )
+    sql += f", e AS ({event_sql}) SELECT t.id, t.number, t.hotline_id, e.hash FROM t, e"
+    params += event_params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise Conflict(_("No 12345 hotline unit is set up."))
-    ticket.pk, ticket.number, ticket.hotline_id = row
+    ticket.pk, ticket.number, ticket.hotline_id, event_hash = row
+    remember_first_event(Ticket._meta.label_lower, ticket.pk, event_hash)
     ticket._state.adding = False
     ticket._state.db = connection.alias
 

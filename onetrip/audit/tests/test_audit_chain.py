@@ -286,3 +286,35 @@ def test_an_event_appended_by_another_connection_is_not_overwritten_or_forked():
     assert third.seq == 3
     assert third.prev_hash == Event.objects.get(object_id="1", seq=2).hash
     assert verify().ok
+
+
+@pytest.mark.postgres
+def test_a_first_event_written_in_the_statement_that_creates_its_object_hashes_as_python_does():
+    from datetime import UTC, datetime
+
+    from onetrip.audit.hashing import event_hash
+    from onetrip.audit.services import first_event_sql, remember_first_event
+
+    at = datetime(2026, 3, 2, 1, 2, 3, 456789, tzinfo=UTC)
+    # Payload text that JSON must escape, and a value only the database knows.
+    payload = {"note": '引号"与\\反斜杠\n换行', "n": 1.5, "none": None}
+    event_sql, params = first_event_sql(
+        source="t", action="thing.made", object_type="test.thing", actor="系统", at=at,
+        payload=payload, fill={"code": "t.code"},
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS (SELECT 41 + 1 AS id, 'NO-' || (40 + 2)::text AS code),"
+            f" e AS ({event_sql}) SELECT e.object_id, e.hash FROM e", params,
+        )
+        object_id, stored_hash = cursor.fetchone()
+        remember_first_event("test.thing", object_id, stored_hash)
+        second = record_event(action="thing.changed", object_type="test.thing", object_id="42")
+    first = Event.objects.get(object_type="test.thing", object_id="42", seq=1)
+    assert first.payload == {**payload, "code": "NO-42"}
+    assert first.hash == stored_hash == event_hash(
+        at=at, actor_name="系统", action="thing.made", object_type="test.thing", object_id="42",
+        seq=1, payload={**payload, "code": "NO-42"}, prev_hash=GENESIS,
+    )
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert verify().ok
