@@ -26,11 +26,21 @@ from .services import token_digest
 LAST_USED_EVERY = timedelta(seconds=60)
 
 
+# The user's columns read with the token: the ones an API request uses, in the
+# model's order (as Model.from_db wants them). The rest (password, dates) are
+# deferred and read only if something asks.
+_USER_FIELDS = tuple(
+    f.attname for f in User._meta.concrete_fields
+    if f.attname in {"id", "username", "first_name", "last_name", "email", "display_name",
+                     "phone", "is_staff", "is_active", "is_superuser"}
+)
+
+
 @cache
 def _token_sql() -> str:
     """The one query; the same SQL for PostgreSQL and SQLite."""
     q = connection.ops.quote_name
-    user_columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    user_columns = ", ".join(f"u.{q(name)}" for name in _USER_FIELDS)
     token, user = ApiToken._meta.db_table, User._meta.db_table
     membership, unit = Membership._meta.db_table, OrgUnit._meta.db_table
     return (
@@ -48,14 +58,21 @@ def _token_sql() -> str:
 
 def user_for_token(raw: str) -> User | None:
     """The active user a live token stands for (with its scope set), or None."""
-    rows = list(User.objects.raw(_token_sql(), [token_digest(raw)]))
+    # A cursor rather than User.objects.raw(): this runs on every API request,
+    # and the raw queryset's machinery cost more than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [token_digest(raw)])
+        rows = cursor.fetchall()
     if not rows:
         return None
-    user = rows[0]
-    remember_scope(user, [(r.grant_role, r.grant_unit) for r in rows if r.grant_role is not None])
+    token_id, last_used, *user_values = rows[0][: 2 + len(_USER_FIELDS)]
+    user = User.from_db(connection.alias, _USER_FIELDS, [
+        bool(v) if name.startswith("is_") else v  # SQLite answers 0/1
+        for name, v in zip(_USER_FIELDS, user_values, strict=True)
+    ])
+    remember_scope(user, [(r[-2], r[-1]) for r in rows if r[-2] is not None])
     now = timezone.now()
-    last_used = user.token_last_used
-    if isinstance(last_used, str):  # SQLite gives an annotation's datetime as text
+    if isinstance(last_used, str):  # SQLite gives the datetime as text
         last_used = parse_datetime(last_used)
     if last_used is not None and timezone.is_naive(last_used):  # or naive, in UTC
         last_used = timezone.make_aware(last_used, UTC)
@@ -64,7 +81,7 @@ def user_for_token(raw: str) -> User | None:
     if last_used is None or now - last_used > LAST_USED_EVERY:
         ApiToken.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY),
-            pk=user.token_id,
+            pk=token_id,
         ).update(last_used_at=now)
     return user
 

@@ -193,10 +193,15 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by the (township, registered_at) index below
     )
 
+    # Indexes cost every registration: none where a county has one value
+    # (its hotline), none that a composite index below already leads with,
+    # none for deletions that never happen (users and clients are deactivated).
     hotline = models.ForeignKey(
-        "accounts.OrgUnit", verbose_name=_("hotline"), on_delete=models.PROTECT, related_name="+"
+        "accounts.OrgUnit", verbose_name=_("hotline"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,
     )
     lead_unit = models.ForeignKey(
         "accounts.OrgUnit",
@@ -205,6 +210,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # led by the (lead_unit, status) index below
     )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -212,6 +218,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     registered_at = models.DateTimeField(_("registered"), db_index=True)
     # What the dispatch model suggested, kept to measure dispatch accuracy.
@@ -239,6 +246,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,
     )
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 import secrets
 from collections.abc import Iterable, Sequence
@@ -160,9 +161,19 @@ def _tell_citizen(ticket: Ticket, text: str, at: datetime) -> None:
 
 def _zh(message: Any, **values: Any) -> str:
     """What the citizen is told is stored in Chinese, whoever acted."""
+    text = _zh_text(message) if isinstance(message, str) else _zh_lazy(message)
+    return text % values if values else text
+
+
+@functools.lru_cache(maxsize=256)
+def _zh_text(message: str) -> str:
     with translation.override("zh-hans"):
-        text = gettext(message) if isinstance(message, str) else str(message)
-        return text % values if values else text
+        return gettext(message)
+
+
+def _zh_lazy(message: Any) -> str:
+    with translation.override("zh-hans"):
+        return str(message)
 
 
 def _clock(ticket: Ticket, purpose: str) -> Clock | None:
@@ -380,6 +391,53 @@ def register_ticket(
     return ticket
 
 
+@functools.cache
+def _inserted_fields() -> list[Any]:
+    return [f for f in Ticket._meta.concrete_fields
+            if f.attname not in ("id", "number", "hotline_id")]
+
+
+@functools.cache
+def _insert_ticket_sql(*, tell: bool, token: bool) -> str:
+    """The PostgreSQL statement of `_insert_ticket` up to its audit event."""
+    q = connection.ops.quote_name
+    fields = _inserted_fields()
+    unit = q(OrgUnit._meta.db_table)
+    table = q(Ticket._meta.db_table)
+    sql = (
+        f"WITH n AS (SELECT nextval(pg_get_serial_sequence('{Ticket._meta.db_table}', 'id'))"
+        " AS id),"
+        " h AS (SELECT COALESCE("
+        f"(SELECT id FROM {unit} WHERE id = ANY(%s::bigint[]) AND kind = %s ORDER BY id LIMIT 1),"
+        f" (SELECT id FROM {unit} WHERE kind = %s AND is_active ORDER BY sort_order, id LIMIT 1)"
+        ") AS id),"
+        f" t AS (INSERT INTO {table} (id, number, hotline_id, "
+        + ", ".join(q(f.column) for f in fields)
+        + ") SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'), h.id, "
+        + ", ".join(f"r.{q(f.column)}" for f in fields)
+        + f" FROM n, h, jsonb_populate_record(NULL::{table}, %s::jsonb) r"
+        " WHERE h.id IS NOT NULL RETURNING id, number, hotline_id)"
+    )
+    if tell:
+        sql += (
+            f", m AS (INSERT INTO {q(CitizenMessage._meta.db_table)} (ticket_id, text, created_at)"
+            " SELECT t.id, replace(%s, %s, t.number), %s FROM t)"
+        )
+    if token:
+        sql += (
+            f", o AS (INSERT INTO {q(Open311Token._meta.db_table)} (token, ticket_id, created_at)"
+            " SELECT %s || t.id::text, t.id, %s FROM t)"
+        )
+    return sql
+
+
+def _json_value(value: Any) -> str:
+    """Datetimes (with their microseconds and offset) and decimals as PostgreSQL reads them."""
+    if isinstance(value, datetime | Decimal):
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 REGISTERED_MESSAGE = gettext_noop("Your appeal is registered as %(number)s; query code %(code)s.")
 _NUMBER_MARK = "@@number@@"
 
@@ -427,39 +485,19 @@ def _insert_ticket(
                      payload={"number": ticket.number, **event})
         return
 
-    q = connection.ops.quote_name
-    fields = [
-        f for f in Ticket._meta.concrete_fields if f.attname not in ("id", "number", "hotline_id")
-    ]
-    values = [f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in fields]
-    unit = q(OrgUnit._meta.db_table)
-    table = q(Ticket._meta.db_table)
-    sql = (
-        f"WITH n AS (SELECT nextval(pg_get_serial_sequence('{Ticket._meta.db_table}', 'id'))"
-        " AS id),"
-        " h AS (SELECT COALESCE("
-        f"(SELECT id FROM {unit} WHERE id = ANY(%s::bigint[]) AND kind = %s ORDER BY id LIMIT 1),"
-        f" (SELECT id FROM {unit} WHERE kind = %s AND is_active ORDER BY sort_order, id LIMIT 1)"
-        ") AS id),"
-        f" t AS (INSERT INTO {table} (id, number, hotline_id, "
-        + ", ".join(q(f.column) for f in fields)
-        + ") SELECT n.id, %s || lpad(n.id::text, greatest(6, length(n.id::text)), '0'), h.id, "
-        + ", ".join(["%s"] * len(fields))
-        + " FROM n, h WHERE h.id IS NOT NULL RETURNING id, number, hotline_id)"
+    ticket.updated_at = timezone.now()  # what auto_now would set
+    # The row's values travel as one JSON parameter: a statement with more than 50
+    # parameters is parsed again on every call (psycopg caches only smaller ones).
+    row_values = json.dumps(
+        {f.column: getattr(ticket, f.attname) for f in _inserted_fields()},
+        default=_json_value, ensure_ascii=False,
     )
-    params: list[Any] = [operator_units, UnitKind.HOTLINE, UnitKind.HOTLINE, day, *values]
+    sql = _insert_ticket_sql(tell=told is not None, token=bool(open311_token))
+    params: list[Any] = [operator_units, UnitKind.HOTLINE, UnitKind.HOTLINE, day, row_values]
     if told is not None:
-        sql += (
-            f", m AS (INSERT INTO {q(CitizenMessage._meta.db_table)} (ticket_id, text, created_at)"
-            " SELECT t.id, replace(%s, %s, t.number), %s FROM t)"
-        )
         params += [told, _NUMBER_MARK, at]
     if open311_token:
-        sql += (
-            f", o AS (INSERT INTO {q(Open311Token._meta.db_table)} (token, ticket_id, created_at)"
-            " SELECT %s || t.id::text, t.id, %s FROM t)"
-        )
-        params += [open311_token, timezone.now()]
+        params += [open311_token, ticket.updated_at]
     event_sql, event_params = first_event_sql(
         source="t", action="ticket.registered", object_type=Ticket._meta.label_lower, actor=by,
         at=at, payload=event, fill={"number": "t.number"},
@@ -1331,6 +1369,21 @@ def revoke_open311_key(*, client: Open311Client, by: User | None = None) -> None
 
 
 def client_for_key(raw: str | None) -> Open311Client | None:
+    """The live client an api_key belongs to, or None. Read on every Open311 POST: a
+    cursor and the client's plain columns (its dates are read only if asked for)."""
     if not raw:
         return None
-    return Open311Client.objects.filter(digest=key_digest(raw), revoked_at__isnull=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(_client_sql(), [key_digest(raw)])
+        row = cursor.fetchone()
+    return Open311Client.from_db(connection.alias, _CLIENT_FIELDS, row) if row else None
+
+
+_CLIENT_FIELDS = ("id", "name", "prefix", "digest")  # in the model's order
+
+
+@functools.cache
+def _client_sql() -> str:
+    q = connection.ops.quote_name
+    return (f"SELECT {', '.join(map(q, _CLIENT_FIELDS))} FROM {q(Open311Client._meta.db_table)}"
+            " WHERE digest = %s AND revoked_at IS NULL")
