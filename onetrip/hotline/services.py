@@ -28,6 +28,7 @@ from onetrip.accounts.models import OrgUnit, Role, UnitKind, User
 from onetrip.accounts.selectors import scope_of
 from onetrip.audit.services import first_event_sql, record_event, remember_first_event
 from onetrip.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from onetrip.files.models import StoredFile
 from onetrip.files.services import check_upload, store_upload
 from onetrip.monitoring import services as clocks
 from onetrip.monitoring.models import Clock, ClockUnit
@@ -329,6 +330,8 @@ def register_ticket(
             "attachments", _("At most %(n)d files with one appeal.") % {"n": MAX_ATTACHMENTS},
             "too_many"))
     for upload in uploads:
+        if isinstance(upload, StoredFile):
+            continue  # checked when it was stored
         try:
             check_upload(upload, field="attachments")
         except ValidationFailed as exc:
@@ -384,7 +387,8 @@ def register_ticket(
     with transaction.atomic():
         insert()
         for upload in uploads:
-            stored = store_upload(upload, by=by, field="attachments")
+            stored = (upload if isinstance(upload, StoredFile)
+                      else store_upload(upload, by=by, field="attachments"))
             Attachment.objects.create(
                 ticket=ticket, file=stored, added_by=ticket.registered_by, added_at=at
             )

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -213,15 +213,6 @@ def _locked_session(request: HttpRequest) -> SessionBase:
     return store
 
 
-def _reopened(files: list[StoredFile]) -> list[UploadedFile]:
-    """The kept files as uploads again: the service checks and stores them as usual."""
-    root = Path(settings.MEDIA_ROOT)
-    return [
-        SimpleUploadedFile(f.original_name, (root / f.path).read_bytes(), f.content_type)
-        for f in files
-    ]
-
-
 def _register(request: HttpRequest, draft: dict[str, Any]):
     answers = draft["answers"]
     files = _kept_files(draft["uploads"])
@@ -251,7 +242,7 @@ def _register(request: HttpRequest, draft: dict[str, Any]):
             if township.isdigit()
             else None
         ),
-        uploads=_reopened(files),
+        uploads=files,  # stored when added, taken as they are
     )
 
 
