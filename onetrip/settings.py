@@ -175,7 +175,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("ONETRIP_DB_CONNECT_TIMEOUT", 3)
     # Server-side binding lets psycopg prepare a statement run five times on a
     # connection: planning the same SQL again costs more than running it.
-    _db["OPTIONS"]["server_side_binding"] = True
+    _db["OPTIONS"]["server_side_binding"] = env_bool("ONETRIP_DB_SERVER_SIDE_BINDING", True)
     _db["OPTIONS"]["prepare_threshold"] = 5
 else:
     raise ImproperlyConfigured(
