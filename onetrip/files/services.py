@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,43 +65,63 @@ def check_upload(upload: UploadedFile, *, field: str = "file") -> tuple[str, str
 
 def store_upload(upload: UploadedFile, *, by=None, field: str = "file") -> StoredFile:
     """Check and store `upload`; the same content is stored once on disk."""
-    content_type, extension = check_upload(upload, field=field)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha = digest.hexdigest()
-    relative = Path(sha[:2]) / f"{sha}{extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    # No savepoint: inside a service's transaction it adds two round trips per file.
+    return store_uploads({field: upload}, by=by)[field]
+
+
+def store_uploads(uploads: Mapping[str, UploadedFile], *, by=None) -> dict[str, StoredFile]:
+    """Check and store several uploads, keyed by the form field each came in (named in
+    any refusal). The same content is stored once on disk; all of them take one
+    lock statement and one INSERT, whatever their number."""
+    checked = []
+    for field, upload in uploads.items():
+        content_type, extension = check_upload(upload, field=field)
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        checked.append((field, upload, content_type, extension, digest.hexdigest()))
+    if not checked:
+        return {}
+    # No savepoint: inside a service's transaction it adds two round trips.
     with transaction.atomic(savepoint=False):
-        _lock_content(sha)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            os.replace(tmp, target)
-        return StoredFile.objects.create(
-            sha256=sha,
-            content_type=content_type,
-            size=upload.size,
-            original_name=os.path.basename(upload.name or "file")[:255],
-            path=str(relative),
-            uploaded_by=by if getattr(by, "pk", None) else None,
-        )
+        _lock_contents({sha for *_rest, sha in checked})
+        rows = []
+        for _field, upload, content_type, extension, sha in checked:
+            relative = Path(sha[:2]) / f"{sha}{extension}"
+            target = Path(settings.MEDIA_ROOT) / relative
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(target.suffix + f".{os.getpid()}.tmp")
+                with open(tmp, "wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                os.replace(tmp, target)
+            rows.append(StoredFile(
+                sha256=sha,
+                content_type=content_type,
+                size=upload.size,
+                original_name=os.path.basename(upload.name or "file")[:255],
+                path=str(relative),
+                uploaded_by=by if getattr(by, "pk", None) else None,
+            ))
+        stored = StoredFile.objects.bulk_create(rows)
+    return {field: row for (field, *_rest), row in zip(checked, stored, strict=True)}
 
 
-def _lock_content(sha256: str) -> None:
-    """Serialise storing and purging one content until the transaction ends.
+def _lock_contents(sha256s: set[str]) -> None:
+    """Serialise storing and purging these contents until the transaction ends.
 
     Without it a purge could remove the file on disk between an upload's
-    "the file is already there" and its row becoming visible. On SQLite write
-    transactions are serialised already.
+    "the file is already there" and its row becoming visible. The locks are
+    taken in one statement, in a fixed order (so two writers cannot deadlock).
+    On SQLite write transactions are serialised already.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [sha256])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(s, 0))"
+                " FROM (SELECT s FROM unnest(%s::text[]) AS s ORDER BY s) AS sorted",
+                [sorted(sha256s)],
+            )
 
 
 # --- removing what nothing uses -------------------------------------------------------------
@@ -152,7 +173,7 @@ def purge_unused(*, now: datetime, older_than: timedelta, batch_size: int = PURG
             result.rows += deleted
         for sha, path in {(row[1], row[2]) for row in batch}:
             with transaction.atomic():
-                _lock_content(sha)
+                _lock_contents({sha})
                 if not StoredFile.objects.filter(sha256=sha).exists():
                     (Path(settings.MEDIA_ROOT) / path).unlink(missing_ok=True)
                     result.files += 1

@@ -25,7 +25,7 @@ from onetrip.errors import (
     ValidationFailed,
 )
 from onetrip.files.models import StoredFile
-from onetrip.files.services import check_upload, store_upload
+from onetrip.files.services import check_upload, store_uploads
 from onetrip.monitoring.services import (
     start_clock,
 )
@@ -237,10 +237,11 @@ def _store_materials(
     keys = list(uploads) + list(reused)
     if not keys:
         return []
+    fresh = store_uploads({f"materials.{key}": upload for key, upload in uploads.items()
+                           if not isinstance(upload, StoredFile)}, by=by)
     rows = []
     for key, upload in uploads.items():
-        stored = (upload if isinstance(upload, StoredFile)
-                  else store_upload(upload, by=by, field=f"materials.{key}"))
+        stored = upload if isinstance(upload, StoredFile) else fresh[f"materials.{key}"]
         rows.append(CaseMaterial(case=case, key=key, name=names.get(key, key)[:200], file=stored,
                                  supplement=supplement, provided_by=by, provided_at=now))
     for key, reuse in reused.items():

@@ -50,3 +50,28 @@ def test_stored_files_live_under_media_root_named_by_content(media):
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PDF
+
+
+@pytest.mark.django_db
+def test_several_uploads_are_stored_at_once_each_named_by_its_field(media):
+    from onetrip.files.models import StoredFile
+    from onetrip.files.services import store_uploads
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    stored = store_uploads({
+        "materials.a": SimpleUploadedFile("甲.pdf", PDF),
+        "materials.b": SimpleUploadedFile("乙.pdf", PDF),
+        "materials.c": SimpleUploadedFile("照片.png", png),
+    })
+    assert {k: v.original_name for k, v in stored.items()} == {
+        "materials.a": "甲.pdf", "materials.b": "乙.pdf", "materials.c": "照片.png"}
+    assert all(v.pk for v in stored.values())
+    assert stored["materials.a"].path == stored["materials.b"].path  # one content, once on disk
+    assert sorted(p.name for p in media.rglob("*.*")) == sorted(
+        {stored["materials.a"].path.split("/")[-1], stored["materials.c"].path.split("/")[-1]})
+
+    with pytest.raises(ValidationFailed) as caught:
+        store_uploads({"materials.d": SimpleUploadedFile("d.pdf", PDF),
+                       "materials.e": SimpleUploadedFile("e.pdf", b"MZ\x90\x00not a pdf")})
+    assert caught.value.errors[0].field == "materials.e"
+    assert StoredFile.objects.count() == 3  # nothing of the refused batch was stored
