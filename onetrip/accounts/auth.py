@@ -40,7 +40,7 @@ _USER_FIELDS = tuple(
 def _token_sql() -> str:
     """The one query; the same SQL for PostgreSQL and SQLite."""
     q = connection.ops.quote_name
-    user_columns = ", ".join(f"u.{q(name)}" for name in _USER_FIELDS)
+    user_columns = ", ".join(f"u.{q(User._meta.get_field(name).column)}" for name in _USER_FIELDS)
     token, user = ApiToken._meta.db_table, User._meta.db_table
     membership, unit = Membership._meta.db_table, OrgUnit._meta.db_table
     return (

@@ -196,7 +196,7 @@ def first_event_sql(
     sql = (
         "INSERT INTO audit_event (at, actor_id, actor_name, action, object_type, object_id,"
         " seq, payload, prev_hash, hash)"
-        f" SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar,"
+        " SELECT %s::timestamptz, %s::bigint, %s::varchar, %s::varchar, %s::varchar,"
         f" {source}.id::text, 1, ({filled_payload})::jsonb, %s::varchar,"
         f" encode(sha256(convert_to({filled_body}, 'UTF8')), 'hex') FROM {source}"
         " RETURNING object_id, hash"
@@ -206,10 +206,10 @@ def first_event_sql(
     return sql, params
 
 
-def remember_first_event(object_type: str, object_id: str, event_hash_: str) -> None:
+def remember_first_event(object_type: str, object_id: str, hash_value: str) -> None:
     """Note the tail of a chain started by `first_event_sql`, for the next event on it."""
     if connection.vendor == "postgresql":
-        _tails()[(object_type, str(object_id))] = (1, event_hash_)
+        _tails()[(object_type, str(object_id))] = (1, hash_value)
 
 
 def seal(*, now: datetime | None = None, attempts: int = 5) -> Checkpoint:

@@ -437,8 +437,10 @@ def _insert_ticket_sql(*, tell: bool, token: bool) -> str:
 
 def _json_value(value: Any) -> str:
     """Datetimes (with their microseconds and offset) and decimals as PostgreSQL reads them."""
-    if isinstance(value, datetime | Decimal):
-        return value.isoformat() if isinstance(value, datetime) else str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
