@@ -30,6 +30,7 @@ from onetrip.monitoring.services import (
     pause_clock,
     resume_clock,
 )
+from onetrip.prepared import PreparedQuery
 
 from ..models import (
     Case,
@@ -159,6 +160,25 @@ def _require_text(value: str | None, field: str, message: str) -> str:
     return text
 
 
+def _case_lock_query(related: tuple[str, ...], skip_locked: bool) -> PreparedQuery[Case]:
+    def build(case: int) -> Any:
+        queryset = Case.objects.select_related(*related)
+        if skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        else:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset.filter(pk=case)
+
+    return PreparedQuery(build, "case")
+
+
+_CASE_LOCKS = {
+    (intake, skip): _case_lock_query(
+        ("clock", "intake_clock", "intake_unit") if intake else ("clock",), skip)
+    for intake in (True, False) for skip in (True, False)
+}
+
+
 def _lock_case(case: Case | int, *, skip_locked: bool = False,
                intake: bool = True) -> Case | None:
     """The case row, locked for this transaction, with its case clock.
@@ -168,13 +188,8 @@ def _lock_case(case: Case | int, *, skip_locked: bool = False,
     here is paid by every action on a task.
     """
     pk = case.pk if isinstance(case, Case) else case
-    related = ("clock", "intake_clock", "intake_unit") if intake else ("clock",)
-    queryset = Case.objects.select_related(*related)
-    if skip_locked and connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    else:
-        queryset = queryset.select_for_update(of=("self",))
-    found = queryset.filter(pk=pk).first()
+    skip = skip_locked and connection.features.has_select_for_update_skip_locked
+    found = _CASE_LOCKS[intake, skip].first(case=pk)
     if found is None and not skip_locked:
         raise NotFound(_("No such case."))
     return found
@@ -217,6 +232,16 @@ def _notice(case: Case, kind: str, text: tuple[str, str], by: User | None,
 
 # --- the task graph of one case -----------------------------------------------------------
 
+_CASE_TASKS = PreparedQuery(
+    lambda case: (Task.objects.filter(case=case)
+                  .select_related("clock", "case_item__item_version", "department")
+                  .order_by("id")),
+    "case",
+)
+_CASE_WAITS = PreparedQuery(
+    lambda case: Task.waits_for.through.objects.filter(from_task__case=case), "case")
+
+
 class _Graph:
     """A case's tasks and their waits, loaded once per action (two queries)."""
 
@@ -225,12 +250,8 @@ class _Graph:
         """Load the case's tasks and waits, or take them as just created (acceptance)."""
         self.case = case
         if tasks is None:
-            tasks = (Task.objects.filter(case=case)
-                     .select_related("clock", "case_item__item_version", "department")
-                     .order_by("id"))
-            edges = Task.waits_for.through.objects.filter(from_task__case=case).values_list(
-                "from_task_id", "to_task_id"
-            )
+            tasks = _CASE_TASKS(case=case.pk)
+            edges = [(w.from_task_id, w.to_task_id) for w in _CASE_WAITS(case=case.pk)]
         self.tasks: dict[int, Task] = {t.pk: t for t in tasks}
         self.prereqs: dict[int, list[int]] = defaultdict(list)
         self.dependents: dict[int, list[int]] = defaultdict(list)

@@ -22,6 +22,7 @@ from onetrip.monitoring.services import extend_clock as monitoring_extend_clock
 from onetrip.monitoring.services import (
     reassign_clock,
 )
+from onetrip.prepared import PreparedQuery
 
 from .. import notices
 from ..models import (
@@ -78,6 +79,13 @@ def _task_action(task: Task | None = None, *, case_id: int | None = None,
     return case, graph, graph.get(task_id)
 
 
+_TASK_IN_CASE = PreparedQuery(
+    lambda task, case: Task.objects.select_related("clock", "department").filter(pk=task,
+                                                                                   case=case),
+    "task", "case",
+)
+
+
 def _single_task(task: Task) -> tuple[Case, Task]:
     """Lock the task's case and read the task alone (for actions that touch no other task).
 
@@ -85,8 +93,7 @@ def _single_task(task: Task) -> tuple[Case, Task]:
     first, so the task read after it is current.
     """
     case = _locked(task.case_id, intake=False)
-    found = (Task.objects.select_related("clock", "department")
-             .filter(pk=task.pk, case=case).first())
+    found = _TASK_IN_CASE.first(task=task.pk, case=case.pk)
     if found is None:
         raise NotFound(_("No such task in this case."))
     return case, found
