@@ -1,4 +1,5 @@
-"""Writing many rows at once, for the few hot paths that need it (the clock sweep).
+"""Writing many rows at once, for the few hot paths that need it (the clock sweep,
+the tasks a case starts at acceptance).
 
 Django's `bulk_update` builds one CASE expression per field and row, which
 grows quadratically and took seconds for the sweep's 10,000 rows, and
@@ -37,10 +38,14 @@ def update_by_pk(
                 [list(ids), *lists],
             )
         else:
+            # Stored as Django stores them (datetimes in UTC, in its own text form),
+            # so that later comparisons in SQL see the same text.
+            prepared = [[f.get_db_prep_save(v, connection) for v in values_]
+                        for f, values_ in zip(concrete, lists, strict=True)]
             sets = ", ".join(f"{col} = %s" for col in columns)
             cursor.executemany(
                 f"UPDATE {table} SET {sets} WHERE {pk_column} = %s",
-                [[*row[1:], row[0]] for row in zip(ids, *lists, strict=True)],
+                [[*row[1:], row[0]] for row in zip(ids, *prepared, strict=True)],
             )
 
 

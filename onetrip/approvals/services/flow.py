@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from onetrip.accounts.models import OrgUnit, User
+from onetrip.bulk import update_by_pk
 from onetrip.catalog.figures import material_key
 from onetrip.catalog.models import Delivery as DeliveryMethod
 from onetrip.monitoring.services import (
@@ -115,7 +116,10 @@ def _start_tasks(case: Case, graph: _Graph, tasks: Sequence[Task], *, at: dateti
     for task, clock in zip(timed, start_clocks(specs, by=by), strict=True):
         task.clock = clock
         _follow_clock(task)
-    Task.objects.bulk_update(tasks, ["state", "started_at", "clock", "deadline_at"])
+    update_by_pk(Task, [t.pk for t in tasks], {
+        "state": [t.state for t in tasks], "started_at": [t.started_at for t in tasks],
+        "clock": [t.clock_id for t in tasks], "deadline_at": [t.deadline_at for t in tasks],
+    })
     for task in tasks:
         if record:
             _event(case, "task.started", by, now, task=task.pk, department=task.department.code,
