@@ -141,6 +141,30 @@ def test_stored_columns_equal_their_recomputation(county):
         assert getattr(stored, name) == getattr(recomputed, name), name
 
 
+def _assert_stored_equals_recomputation(clock):
+    stored = Clock.objects.get(pk=clock.pk)
+    recomputed = Clock.objects.get(pk=clock.pk)
+    services.refresh(recomputed)
+    for name in ("deadline_at", "legal_deadline_at", "prewarning_at", "yellow_at", "red_at",
+                 "next_signal_at", "provisional"):
+        assert getattr(stored, name) == getattr(recomputed, name), name
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_a_stopped_clock_keeps_columns_equal_to_their_recomputation(county, paused):
+    clock = start(county.dept_a, limit=4, legal=20, when=at(2026, 9, 28))
+    if paused:
+        with transaction.atomic():
+            clock = services.pause_clock(clock=clock, reason="补正", at=at(2026, 9, 29))
+    running_deadline = clock.deadline_at
+    with transaction.atomic():
+        clock = services.stop_clock(clock=clock, at=at(2026, 10, 12, 11))
+    _assert_stored_equals_recomputation(clock)
+    assert clock.next_signal_at is None
+    # a pause closed by the stop moved the deadline on by the paused working days
+    assert (clock.deadline_at != running_deadline) is paused
+
+
 def test_a_deadline_in_an_unknown_year_is_provisional_until_the_year_is_loaded(county):
     from onetrip.workdays.services import load_overrides
 
