@@ -650,7 +650,7 @@ def _subject(payload: CaseCreateIn) -> tuple[ServiceItem | None, Package | None]
         raise ValidationFailed(_("Give either an item code or a package code."), field="item")
     try:
         if payload.item:
-            return catalog_selectors.item_by_code(payload.item), None
+            return catalog_selectors.published_item(payload.item), None
         return None, catalog_selectors.package_by_code(payload.package or "").package
     except NotFound as exc:
         field = "item" if payload.item else "package"

@@ -27,6 +27,7 @@ from onetrip.catalog.models import Package, ServiceItem
 from onetrip.errors import NotFound, ValidationFailed
 from onetrip.files.models import StoredFile
 from onetrip.monitoring.models import Clock
+from onetrip.prepared import PreparedQuery
 from onetrip.workdays.calendar import Calendar, local_date
 from onetrip.workdays.services import current_calendar
 
@@ -166,6 +167,10 @@ def open_drafts(user: User, *, item: ServiceItem | None = None,
     return list(queryset.order_by("-created_at", "-id")[:5])
 
 
+_UPLOAD_OF = PreparedQuery(
+    lambda file, user: StoredFile.objects.filter(pk=file, uploaded_by=user), "file", "user")
+
+
 def stored_upload_for(user: User | None, ref: str) -> StoredFile:
     """A file the user uploaded earlier (ref "upload:<id>"), to hand the services as an upload.
 
@@ -178,7 +183,7 @@ def stored_upload_for(user: User | None, ref: str) -> StoredFile:
     kind, _sep, raw = (ref or "").partition(":")
     if kind != "upload" or not raw.isdigit() or user is None or not user.is_authenticated:
         raise NotFound(_("No such upload."))
-    stored = StoredFile.objects.filter(pk=int(raw), uploaded_by_id=user.pk).first()
+    stored = _UPLOAD_OF.first(file=int(raw), user=user.pk)
     if stored is None or not (Path(settings.MEDIA_ROOT) / stored.path).is_file():
         raise NotFound(_("No such upload."))
     return stored
@@ -189,7 +194,7 @@ def stored_file_summary(user: User | None, ref: str) -> StoredFile | None:
     kind, _sep, raw = (ref or "").partition(":")
     if kind != "upload" or not raw.isdigit() or user is None or not user.is_authenticated:
         return None
-    return StoredFile.objects.filter(pk=int(raw), uploaded_by_id=user.pk).first()
+    return _UPLOAD_OF.first(file=int(raw), user=user.pk)
 
 
 # --- workbench -------------------------------------------------------------------------------

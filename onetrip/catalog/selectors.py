@@ -141,16 +141,24 @@ def find_items(filters: Filters) -> list[ServiceItem]:
 
 def item_by_code(code: str) -> ServiceItem:
     """A published item with what its guide shows; NotFound otherwise."""
-    item = (
+    return _published_by_code(
         published_items()
         .select_related("department")
         .prefetch_related(
             "co_units", "materials",
             Prefetch("packages", queryset=Package.objects.filter(is_active=True).distinct()),
-        )
-        .filter(code=code)
-        .first()
+        ),
+        code,
     )
+
+
+def published_item(code: str) -> ServiceItem:
+    """A published item by its code, without its guide (to apply for it); NotFound otherwise."""
+    return _published_by_code(published_items().select_related("department"), code)
+
+
+def _published_by_code(items: QuerySet[ServiceItem], code: str) -> ServiceItem:
+    item = items.filter(code=code).first()
     if item is None:
         raise NotFound(_("No published service item has the code “%(code)s”.") % {"code": code})
     return item
