@@ -112,16 +112,18 @@ class Case(models.Model):
         "catalog.PackageVersion", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
+    # No index of its own on this and intake_unit: case_applicant and
+    # case_unit_state lead with them (every index is written on every update).
     applicant = models.ForeignKey(
         USER, verbose_name=_("applicant account"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="approval_cases",
+        on_delete=models.PROTECT, related_name="approval_cases", db_index=False,
     )
     applicant_name = models.CharField(_("applicant"), max_length=100)
     applicant_id_number = models.CharField(_("ID or credit code"), max_length=32, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=20, blank=True)
     intake_unit = models.ForeignKey(
         "accounts.OrgUnit", verbose_name=_("service centre"), on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     registered_by = models.ForeignKey(
         USER, verbose_name=_("registered by"), null=True, blank=True,
@@ -225,16 +227,18 @@ class Task(models.Model):
     case_item = models.ForeignKey(CaseItem, on_delete=models.CASCADE, related_name="tasks")
     kind = models.CharField(_("kind"), max_length=16, choices=TaskKind.choices,
                             default=TaskKind.REVIEW)
+    # No index of its own on this and assignee: task_dept_state, task_inbox
+    # and task_assignee_state lead with them.
     department = models.ForeignKey(
         "accounts.OrgUnit", verbose_name=_("department"), on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     state = models.CharField(_("state"), max_length=24, choices=TaskState.choices)
     route = models.CharField(_("route"), max_length=16, choices=Route.choices,
                              default=Route.NORMAL)
     assignee = models.ForeignKey(
         USER, verbose_name=_("handler"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     waits_for = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="unblocks",
