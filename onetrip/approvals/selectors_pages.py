@@ -258,14 +258,29 @@ def inbox_rows(user: User, ids: list[int], *, now: datetime | None = None) -> li
     """
     if not ids:
         return []
-    found = {t.pk: t for t in selectors.inbox_for(user, now=now or timezone.now())
-             .filter(pk__in=ids)}
+    found = {t.pk: t for t in _inbox_rows(user, now).filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
 
 
 def inbox_row(user: User, task_id: int, *, now: datetime | None = None) -> Task | None:
     """One row of the inbox as the inbox shows it (after an action on it), or None if gone."""
-    return selectors.inbox_for(user, now=now or timezone.now()).filter(pk=task_id).first()
+    return _inbox_rows(user, now).filter(pk=task_id).first()
+
+
+# What an inbox row shows (work/_inbox_row.html): reading only these columns
+# halved the time to build a page of 50 rows (a case row carries its whole
+# application, a clock its history).
+INBOX_ROW_FIELDS = (
+    "id", "kind", "state", "assignee_id", "deadline_at",
+    "case__number", "case__applicant_name", "case_item__name",
+    "department__code", "department__name", "department__short_name",
+    "assignee__username", "assignee__display_name",
+    "clock__pauses", "clock__deadline_at",
+)
+
+
+def _inbox_rows(user: User, now: datetime | None) -> QuerySet[Task]:
+    return selectors.inbox_for(user, now=now or timezone.now()).only(*INBOX_ROW_FIELDS)
 
 
 def departments_of(user: User) -> list[Any]:

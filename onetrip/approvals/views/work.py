@@ -178,7 +178,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request.session.pop(INBOX_SESSION_KEY, None)
     ids = pages.inbox(request.user, filters, now=now).values_list("pk", flat=True)
     page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
-    rows = _with_last_day(pages.inbox_rows(request.user, list(page.object_list), now=now))
+    rows = _as_inbox_rows(pages.inbox_rows(request.user, list(page.object_list), now=now))
     scope = scope_of(request.user)
     return render(request, "approvals/work/inbox.html", {
         "tabs": _tabs(request), "filters": filters, "page": page, "rows": rows,
@@ -192,10 +192,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _with_last_day(tasks: Any) -> list[Task]:
+# Placeholders that the URL patterns accept and no real value contains.
+_NUMBER_MARK, _PK_MARK = "MARK-NUMBER", 987654321
+
+
+def _as_inbox_rows(tasks: Any) -> list[Task]:
+    """What each inbox row shows beyond its fields: its last day, its state's label, its links.
+
+    The links are reversed once and filled in for each row: `{% url %}` twice
+    per row, and `get_state_display` (which hashes every choice on each call),
+    were a quarter of the time to render a page of 50 rows.
+    """
     rows = list(tasks)
+    case_url = reverse("approvals:work_case", args=[_NUMBER_MARK])
+    sign_url = reverse("approvals:task_action", args=[_PK_MARK, "sign"])
     for task in rows:
-        task.last_day = pages.last_day(task.clock.deadline_at if task.clock else None)
+        task.last_day = pages.last_day(task.clock.deadline_at if task.clock_id else None)
+        task.state_label = TaskState(task.state).label
+        task.case_url = case_url.replace(_NUMBER_MARK, task.case.number or "")
+        task.sign_url = sign_url.replace(str(_PK_MARK), str(task.pk))
     return rows
 
 
@@ -673,8 +688,7 @@ def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         # The inbox: the row as it is now (or gone), with the outcome beside it.
         if is_htmx(request):
             row = pages.inbox_row(request.user, task.pk, now=now)
-            if row is not None:
-                _with_last_day([row])
+            _as_inbox_rows([row or task])
             if isinstance(error, Conflict):
                 message = _("%(reason)s Someone else acted on this task first.") % {
                     "reason": error.reason}
