@@ -3,10 +3,12 @@ that every action on a case makes (the case lock, a task, the case's task graph)
 
 Django compiles a queryset to SQL each time it is evaluated. For a locking
 read with a few joins that took longer than the database took to answer it
-(measured in docs/decisions.md). A `PreparedQuery` keeps, per database alias,
-the SQL, where each value goes in its parameters, the column layout and the
-converters; a call binds the new values, runs the statement and builds the
-instances the way Django's own `ModelIterable` does (select_related included).
+(measured in docs/decisions.md). A `PreparedQuery` keeps the SQL, where each
+value goes in its parameters, the column layout and the converters; a call
+binds the new values, runs the statement and builds the instances the way
+Django's own `ModelIterable` does (select_related included). All that is
+kept per connection object (Django's are one per thread and alias),
+because the converters it keeps are bound to the connection they came from.
 
 Only what a hot read needs is supported: model instances, filters on values
 given by name, select_related and select_for_update. Annotations,
@@ -15,6 +17,7 @@ prefetch_related and related managers' querysets are refused when compiled.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -61,17 +64,17 @@ class PreparedQuery(Generic[M]):
     def __init__(self, build: Callable[..., models.QuerySet[M]], *names: str) -> None:
         self._build = build
         self._names = names
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
         self._shape: tuple[type[models.Model], bool] | None = None
 
     def __call__(self, **values: int) -> list[M]:
         if set(values) != set(self._names):
             raise TypeError(f"expected values for {', '.join(self._names)}")
         alias = self._alias()
-        compiled = self._compiled.get(alias)
-        if compiled is None:
-            compiled = self._compiled[alias] = self._compile(alias)
         connection = connections[alias]
+        compiled = self._compiled.get(connection)
+        if compiled is None:
+            compiled = self._compiled[connection] = self._compile(alias)
         if compiled.for_update and connection.get_autocommit():
             # What Django checks when a queryset with select_for_update runs.
             raise TransactionManagementError(

@@ -1,8 +1,10 @@
 """The hot reads compiled once (onetrip.prepared) give what the querysets they
 were made from give: the same rows, fields, converted values and related objects."""
 
+import threading
+
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -86,3 +88,29 @@ def test_what_a_prepared_query_cannot_keep_is_refused(world):
             case=case.pk, other=1)
     with pytest.raises(TypeError):
         TASKS(task=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_runs_its_own_compiled_query(county, settings, tmp_path):
+    from .builders import make_world
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    case = package_case(make_world(county))
+    query = PreparedQuery(_tasks_of, "case")
+    mine = query(case=case.pk)
+    theirs: list = []
+    compiled: list = []
+
+    def run() -> None:
+        try:
+            theirs.extend(query(case=case.pk))
+            compiled.append(query._compiled[connections["default"]])
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert [_fields(t) for t in theirs] == [_fields(t) for t in mine] != []
+    # compiled again for the thread's connection, whose converters it keeps
+    assert compiled[0] is not query._compiled[connections["default"]]
