@@ -191,12 +191,18 @@ def test_a_department_sees_its_own_tasks_only(client, world):
 
 
 def test_the_inbox_shows_the_last_day_and_the_colour(client, world):
-    accepted(world)
+    case = accepted(world)
+    a = task_of(case, "depta")
     client.force_login(world.handler_a)
     page = client.get(reverse("approvals:inbox")).content.decode()
     # A: 5 working days from Mon 2 Mar → Mon 9 Mar is the last day
     assert "data-last-day>2026-03-09<" in page
     assert "signal-normal" in page
+    # each row links its case and signs for its own task
+    case_link = reverse("approvals:work_case", args=[case.number])
+    assert f'href="{case_link}#task-{a.pk}"' in page
+    assert f'action="{task_url(a, "sign")}"' in page
+    assert "待签收" in page  # the state's label
 
 
 def test_filters_stay_put(client, world):
