@@ -1,5 +1,6 @@
 """Querysets compiled once and run again with new values, for the few hot reads
-that every action on a case makes (the case lock, a task, the case's task graph).
+that every action on a case makes (the case lock, a task, the case's task graph),
+and single-row UPDATEs whose text is kept per shape, for its writes.
 
 Django compiles a queryset to SQL each time it is evaluated. For a locking
 read with a few joins that took longer than the database took to answer it
@@ -17,8 +18,9 @@ prefetch_related and related managers' querysets are refused when compiled.
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -134,3 +136,52 @@ class PreparedQuery(Generic[M]):
             model=klass_info["model"],
             for_update=locks,
         )
+
+
+# --- writes -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], columns: tuple[str, ...],
+                conditions: tuple[str, ...], quote: Callable[[str], str]) -> str:
+    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    where = " AND ".join(f"{quote(c)} = %s" for c in conditions)
+    return f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {where}"
+
+
+def update_where(model: type[models.Model], values: Mapping[str, Any], **where: Any) -> int:
+    """`model.objects.filter(**where).update(**values)` for plain values and equality
+    conditions, with the statement's text kept per shape; the number of rows changed.
+
+    Names are fields or their attnames (`assignee_id`, `pk`); values are what the
+    field stores (a primary key for a foreign key, never an expression). Values
+    are prepared for the database as Django prepares them when it saves.
+    """
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+
+    def field(name: str) -> models.Field:
+        return meta.pk if name == "pk" else meta.get_field(name)
+
+    set_fields = [field(n) for n in values]
+    where_fields = [field(n) for n in where]
+    sql = _update_sql(model, tuple(f.column for f in set_fields),
+                      tuple(f.column for f in where_fields), connection.ops.quote_name)
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(set_fields, values.values(),
+                                                                  strict=True)]
+    params += [f.get_db_prep_save(v, connection) for f, v in zip(where_fields, where.values(),
+                                                                   strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def save_fields(obj: models.Model, *names: str) -> None:
+    """`obj.save(update_fields=names)` for a row that exists, without compiling an UPDATE.
+
+    For the hot paths' models, which have no save() override, signal receivers
+    or auto_now fields that save() would honour.
+    """
+    meta = obj._meta
+    update_where(type(obj), {meta.get_field(n).attname: getattr(obj, meta.get_field(n).attname)
+                             for n in names}, pk=obj.pk)

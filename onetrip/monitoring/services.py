@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from onetrip.audit.services import object_key, record_event
 from onetrip.bulk import insert_rows, update_by_pk
 from onetrip.errors import Conflict
+from onetrip.prepared import update_where
 from onetrip.workdays import clocks as pure
 from onetrip.workdays.calendar import SHANGHAI, Calendar
 from onetrip.workdays.services import current_calendar
@@ -187,8 +188,9 @@ def _change(clock: Clock, action: str, by: Any, change: Callable[[Clock], dict |
         if payload is None:
             return clock
         refresh(clock)
-        written = Clock.objects.filter(pk=clock.pk, revision=clock.revision).update(
-            revision=models.F("revision") + 1, **{f: getattr(clock, f) for f in _OWN_FIELDS}
+        written = update_where(
+            Clock, {"revision": clock.revision + 1, **{f: getattr(clock, f) for f in _OWN_FIELDS}},
+            pk=clock.pk, revision=clock.revision,
         )
         if written:
             clock.revision += 1
@@ -253,7 +255,7 @@ def stop_clock(*, clock: Clock, at: datetime, by: Any = None) -> Clock:
 
 
 def reassign_clock(*, clock: Clock, assignee: Any) -> None:
-    Clock.objects.filter(pk=clock.pk).update(assignee=assignee)
+    update_where(Clock, {"assignee_id": getattr(assignee, "pk", assignee)}, pk=clock.pk)
 
 
 # --- the sweep ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from onetrip.accounts.models import Role, User
 from onetrip.accounts.selectors import scope_of
 from onetrip.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onetrip.prepared import save_fields
 
 from .. import notices
 from ..models import (
@@ -158,7 +159,7 @@ def decide_case_extension(*, request: CaseExtensionRequest, by: User, approve: b
                                        field="days")
             request.state = RequestState.APPROVED
             case.extension_days += request.days
-            case.save(update_fields=["extension_days"])
+            save_fields(case, "extension_days")
             task_days = Task.objects.filter(case=case, kind=TaskKind.REVIEW).aggregate(
                 days=Max("extension_days"))["days"] or 0
             _extend_case_clock(case, task_days=task_days, by=by, reason=request.reason)
@@ -173,7 +174,7 @@ def decide_case_extension(*, request: CaseExtensionRequest, by: User, approve: b
             request.decision_note = _require_text(note, "note",
                                                   _("Say why the extension is refused."))
             request.state = RequestState.REFUSED
-        request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        save_fields(request, "state", "decided_by", "decided_at", "decision_note")
         _event(case, "case.extension_approved" if approve else "case.extension_refused", by,
                now, request=request.pk, days=request.days, note=request.decision_note,
                extension_days=case.extension_days)

@@ -19,6 +19,7 @@ from onetrip.errors import (
 from onetrip.monitoring.services import (
     stop_clock,
 )
+from onetrip.prepared import save_fields
 
 from ..models import (
     Case,
@@ -81,7 +82,7 @@ def withdraw_case(*, case: Case, by: User, reason: str = "", now: datetime | Non
                 if task.clock is not None and task.clock.done_at is None:
                     task.clock = stop_clock(clock=task.clock, at=now, by=by)
                     _follow_clock(task)
-                task.save(update_fields=["state", "decided_at", "deadline_at"])
+                save_fields(task, "state", "decided_at", "deadline_at")
                 cancelled.append(task.pk)
         for clock in (case.intake_clock, case.clock):
             if clock is not None and clock.done_at is None:
@@ -97,7 +98,7 @@ def withdraw_case(*, case: Case, by: User, reason: str = "", now: datetime | Non
                 state=RequestState.CANCELLED, decided_at=now
             )
         case.withdrawn_at, case.intake_due_at = now, None
-        case.save(update_fields=["state", "withdrawn_at", "intake_due_at"])
+        save_fields(case, "state", "withdrawn_at", "intake_due_at")
         _event(case, "case.withdrawn", by, now, reason=reason.strip(), cancelled=cancelled)
         return case
 
@@ -114,7 +115,7 @@ def choose_delivery(*, case: Case, by: User, method: str, address: str = "",
         if errors:
             raise ValidationFailed(errors[0].reason, errors=errors)
         case.delivery_method, case.delivery_address = method, address.strip()[:200]
-        case.save(update_fields=["delivery_method", "delivery_address"])
+        save_fields(case, "delivery_method", "delivery_address")
         _event(case, "case.delivery_chosen", by, now, method=method)
         if case.state == CaseState.DECIDED and method == DeliveryMethod.ELECTRONIC:
             _deliver(case, method=method, by=by, now=now)
@@ -177,7 +178,7 @@ def record_visit(*, case: Case, by: User, purpose: str, note: str = "",
         visit = Visit.objects.create(case=case, unit=unit, purpose=purpose,
                                      note=note.strip()[:200], at=now, recorded_by=by)
         case.trips += 1
-        case.save(update_fields=["trips"])
+        save_fields(case, "trips")
         _event(case, "case.visit_recorded", by, now, purpose=purpose, unit=unit.code,
                trips=case.trips)
         return visit

@@ -30,7 +30,7 @@ from onetrip.monitoring.services import (
     pause_clock,
     resume_clock,
 )
-from onetrip.prepared import PreparedQuery
+from onetrip.prepared import PreparedQuery, save_fields
 
 from ..models import (
     Case,
@@ -311,7 +311,7 @@ def _sync_pauses(case: Case, graph: _Graph, *, by: User | None, now: datetime,
             reason=PAUSE_SPECIAL_PROCEDURE if special else PAUSE_SUPPLEMENT,
         )
         if _follow_clock(task):
-            Task.objects.filter(pk=task.pk).update(deadline_at=task.deadline_at)
+            save_fields(task, "deadline_at")
     if case.clock is not None and case.clock.done_at is None:
         case.clock = _set_paused(
             case.clock, supplement_open or any_special, by=by, now=now,

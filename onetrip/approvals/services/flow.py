@@ -20,6 +20,7 @@ from onetrip.monitoring.services import (
     start_clocks,
     stop_clock,
 )
+from onetrip.prepared import save_fields, update_where
 from onetrip.workdays.calendar import local_date
 
 from .. import notices
@@ -169,11 +170,9 @@ def _decide_task(case: Case, graph: _Graph, task: Task, *, by: User | None, now:
     if task.clock is not None and task.clock.done_at is None:
         task.clock = stop_clock(clock=task.clock, at=now, by=by)
         _follow_clock(task)
-    task.save(update_fields=["state", "decided_at", "decided_by", "decision_note",
-                             "deadline_at"])
-    ExtensionRequest.objects.filter(task=task, state=RequestState.OPEN).update(
-        state=RequestState.CANCELLED, decided_at=now
-    )
+    save_fields(task, "state", "decided_at", "decided_by", "decision_note", "deadline_at")
+    update_where(ExtensionRequest, {"state": RequestState.CANCELLED, "decided_at": now},
+                 task=task.pk, state=RequestState.OPEN)
     certificate = _issue_certificate(case, task, now)
     _event(case, _TASK_EVENTS[task.state], by, now, task=task.pk,
            department=task.department.code, item=task.case_item.item_version.snapshot["code"],
@@ -219,9 +218,8 @@ def _maybe_decide_case(case: Case, graph: _Graph, *, by: User | None, now: datet
     if case.clock is not None and case.clock.done_at is None:
         case.clock = stop_clock(clock=case.clock, at=now, by=by)
     # decided in time: a request for more time is moot
-    CaseExtensionRequest.objects.filter(case=case, state=RequestState.OPEN).update(
-        state=RequestState.CANCELLED, decided_at=now
-    )
+    update_where(CaseExtensionRequest, {"state": RequestState.CANCELLED, "decided_at": now},
+                 case=case.pk, state=RequestState.OPEN)
     certificates = {c.task_id: c.number for c in Certificate.objects.filter(case=case)}
     lines = []
     for task in sorted(reviews, key=lambda t: (t.case_item.position, t.pk)):
@@ -231,7 +229,7 @@ def _maybe_decide_case(case: Case, graph: _Graph, *, by: User | None, now: datet
         applicant=case.applicant_name, title=case.title, number=case.number or "",
         lines=lines, issued=now,
     ), by, now)
-    case.save(update_fields=["state", "outcome", "decided_at"])
+    save_fields(case, "state", "outcome", "decided_at")
     _event(case, "case.decided", by, now, outcome=case.outcome)
     if case.delivery_method == DeliveryMethod.ELECTRONIC:
         _deliver(case, method=DeliveryMethod.ELECTRONIC, by=None, now=now)
@@ -255,7 +253,7 @@ def _deliver(case: Case, *, method: str, by: User | None, now: datetime,
         case.trips += 1
         fields.append("trips")
     case.completed_at = now
-    case.save(update_fields=fields)
+    save_fields(case, *fields)
     _event(case, "case.delivered", by, now, method=method, tracking_number=tracking_number,
            carrier=carrier, trips=case.trips)
     return delivery

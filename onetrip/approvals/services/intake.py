@@ -20,6 +20,7 @@ from onetrip.monitoring.services import (
     start_clock,
     stop_clock,
 )
+from onetrip.prepared import save_fields
 
 from .. import applications, notices
 from ..models import (
@@ -192,7 +193,7 @@ def request_supplement(
         if case.intake_clock is not None and case.intake_clock.done_at is None:
             case.intake_clock = stop_clock(clock=case.intake_clock, at=now, by=by)
         case.intake_due_at = None
-        case.save(update_fields=["state", "intake_due_at"])
+        save_fields(case, "state", "intake_due_at")
         request = SupplementRequest.objects.create(
             case=case, stage=SupplementStage.INTAKE, items=entries, note=note.strip(),
             requested_by=by, requested_at=now,
@@ -221,7 +222,7 @@ def refuse_case(*, case: Case, by: User, reason: str, now: datetime | None = Non
             state=RequestState.CANCELLED
         )
         case.not_accepted_reason, case.intake_due_at = reason, None
-        case.save(update_fields=["state", "not_accepted_reason", "intake_due_at"])
+        save_fields(case, "state", "not_accepted_reason", "intake_due_at")
         _notice(case, NoticeKind.NOT_ACCEPTED, notices.not_accepted(
             applicant=case.applicant_name, title=case.title, number=case.number or "",
             reason=reason, centre=case.intake_unit.name, issued=now,
@@ -270,7 +271,7 @@ def supply_supplement(
         rows = _store_materials(case=case, names=names, uploads=uploads, reused=reused, by=by,
                                 now=now, supplement=request)
         request.state, request.answered_by, request.answered_at = RequestState.ANSWERED, by, now
-        request.save(update_fields=["state", "answered_by", "answered_at"])
+        save_fields(request, "state", "answered_by", "answered_at")
         in_person = by.pk != case.applicant_id
         if in_person:
             Visit.objects.create(case=case, unit=case.intake_unit,
@@ -282,11 +283,11 @@ def supply_supplement(
             _start_intake_clock(case, at=now, by=by)
             case.save()
         else:
-            case.save(update_fields=["state", "trips"])
+            save_fields(case, "state", "trips")
             graph = _Graph(case)
             task = graph.get(request.task_id)
             _move_task(task, TaskAction.SUPPLEMENT_ANSWERED)
-            task.save(update_fields=["state"])
+            save_fields(task, "state")
             _sync_pauses(case, graph, by=by, now=now, supplement_open=False)
         return request
 

@@ -22,7 +22,7 @@ from onetrip.monitoring.services import extend_clock as monitoring_extend_clock
 from onetrip.monitoring.services import (
     reassign_clock,
 )
-from onetrip.prepared import PreparedQuery
+from onetrip.prepared import PreparedQuery, save_fields
 
 from .. import notices
 from ..models import (
@@ -113,7 +113,7 @@ def sign_for_task(*, task: Task, by: User, now: datetime | None = None) -> Task:
         if task.assignee_id is not None and task.assignee_id != by.pk:
             raise PermissionDenied(_("This task is assigned to someone else."))
         task.assignee, task.signed_at = by, now
-        task.save(update_fields=["state", "assignee", "signed_at"])
+        save_fields(task, "state", "assignee", "signed_at")
         if task.clock is not None:
             reassign_clock(clock=task.clock, assignee=by)
         _event(case, "task.signed", by, now, task=task.pk, department=task.department.code)
@@ -133,7 +133,7 @@ def assign_task(*, task: Task, to: User, by: User, now: datetime | None = None) 
                                    field="to")
         previous = task.assignee_id
         task.assignee = to
-        task.save(update_fields=["assignee"])
+        save_fields(task, "assignee")
         if task.clock is not None:
             reassign_clock(clock=task.clock, assignee=to)
         _event(case, "task.assigned", by, now, task=task.pk, to=to.get_username(),
@@ -216,7 +216,7 @@ def request_task_supplement(
             raise Conflict(_("The applicant is already asked for supplements on this case; "
                              "wait for the answer."))
         entries = _normalise_items(items, _known_materials(case))
-        task.save(update_fields=["state"])
+        save_fields(task, "state")
         request = SupplementRequest.objects.create(
             case=case, task=task, stage=SupplementStage.REVIEW, items=entries,
             note=note.strip(), requested_by=by, requested_at=now,
@@ -264,7 +264,7 @@ def start_special_procedure(
                 _("Give the expected length in working days (1 to %(max)d).")
                 % {"max": MAX_SPECIAL_PROCEDURE_WORKDAYS}, field="expected_workdays",
             )
-        task.save(update_fields=["state"])
+        save_fields(task, "state")
         procedure = SpecialProcedure.objects.create(
             case=case, task=task, kind=kind, expected_workdays=expected_workdays, reason=reason,
             started_by=by, started_at=now,
@@ -295,8 +295,8 @@ def end_special_procedure(*, task: Task, by: User, outcome: str = "",
         procedure = SpecialProcedure.objects.get(task=task, ended_at__isnull=True)
         procedure.ended_at, procedure.ended_by = now, by
         procedure.outcome = outcome.strip()
-        procedure.save(update_fields=["ended_at", "ended_by", "outcome"])
-        task.save(update_fields=["state"])
+        save_fields(procedure, "ended_at", "ended_by", "outcome")
+        save_fields(task, "state")
         _event(case, "task.special_procedure_ended", by, now, task=task.pk,
                procedure=procedure.pk, outcome=procedure.outcome)
         _sync_pauses(case, graph, by=by, now=now)
@@ -373,7 +373,7 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
                                                  reason=request.reason, by=by)
             _follow_clock(task)
             task.extension_days += request.days
-            task.save(update_fields=["extension_days", "deadline_at"])
+            save_fields(task, "extension_days", "deadline_at")
             _extend_case_clock(case, by=by, reason=request.reason,
                                task_days=max(t.extension_days for t in graph.reviews()))
             _notice(case, NoticeKind.EXTENSION, notices.extension(
@@ -386,7 +386,7 @@ def decide_extension(*, request: ExtensionRequest, by: User, approve: bool, note
             request.decision_note = _require_text(note, "note",
                                                   _("Say why the extension is refused."))
             request.state = RequestState.REFUSED
-        request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        save_fields(request, "state", "decided_by", "decided_at", "decision_note")
         _event(case, "task.extension_approved" if approve else "task.extension_refused", by,
                now, task=task.pk, request=request.pk, days=request.days,
                note=request.decision_note)

@@ -1,7 +1,10 @@
 """The hot reads compiled once (onetrip.prepared) give what the querysets they
-were made from give: the same rows, fields, converted values and related objects."""
+were made from give: the same rows, fields, converted values and related objects;
+its single-row writes store what Django's would."""
 
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections, transaction
@@ -9,7 +12,8 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from onetrip.approvals.models import Case, Task
-from onetrip.prepared import PreparedQuery
+from onetrip.monitoring.models import Clock
+from onetrip.prepared import PreparedQuery, save_fields, update_where
 
 from .test_selectors import package_case
 
@@ -114,3 +118,31 @@ def test_each_thread_runs_its_own_compiled_query(county, settings, tmp_path):
     assert [_fields(t) for t in theirs] == [_fields(t) for t in mine] != []
     # compiled again for the thread's connection, whose converters it keeps
     assert compiled[0] is not query._compiled[connections["default"]]
+
+
+def test_save_fields_writes_the_named_fields_only_as_django_would(world):
+    case = package_case(world)
+    task = Task.objects.filter(case=case).select_related("clock").first()
+    signed = datetime(2026, 3, 3, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    task.assignee, task.signed_at, task.state = world.handler_a, signed, "in_review"
+    task.decision_note = "not saved"
+    save_fields(task, "state", "assignee", "signed_at")
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.state, stored.assignee_id, stored.signed_at) == (
+        "in_review", world.handler_a.pk, signed)
+    assert stored.decision_note == ""
+    # compared in SQL with the same instant, as an ORM write would be
+    assert Task.objects.filter(pk=task.pk, signed_at=signed).exists()
+
+
+def test_update_where_changes_a_row_only_while_its_conditions_hold(world):
+    case = package_case(world)
+    clock = Task.objects.filter(case=case).select_related("clock").first().clock
+    pauses = [{"reason": "补正", "start": "2026-03-03T09:00:00+08:00", "end": None}]
+    assert update_where(Clock, {"pauses": pauses, "revision": clock.revision + 1},
+                        pk=clock.pk, revision=clock.revision) == 1
+    # a second writer that read the same revision changes nothing
+    assert update_where(Clock, {"pauses": [], "revision": clock.revision + 1},
+                        pk=clock.pk, revision=clock.revision) == 0
+    stored = Clock.objects.get(pk=clock.pk)
+    assert (stored.pauses, stored.revision) == (pauses, clock.revision + 1)
