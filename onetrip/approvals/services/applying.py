@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from onetrip.accounts.models import Membership, OrgUnit, Role, UnitKind, User
 from onetrip.accounts.selectors import scope_of
+from onetrip.bulk import update_by_pk
 from onetrip.catalog.models import Delivery as DeliveryMethod
 from onetrip.catalog.models import ItemVersion, Package, PackageVersion, ServiceItem
 from onetrip.catalog.selectors import current_package_version, current_version
@@ -369,7 +370,11 @@ def _submit(case: Case, *, values: Mapping[str, Any], by: User | None, now: date
         )
         case_item.route, case_item.route_label = decision.route, decision.label[:200]
         routes[snapshot["code"]] = decision.route
-    CaseItem.objects.bulk_update([ci for ci, _s in items], ["route", "route_label"])
+    case_items = [ci for ci, _s in items]
+    update_by_pk(CaseItem, [ci.pk for ci in case_items], {
+        "route": [ci.route for ci in case_items],
+        "route_label": [ci.route_label for ci in case_items],
+    })
     _event(case, event, by, now, number=case.number, channel=case.channel, routes=routes,
            **(extra or {}))
     _start_intake_clock(case, at=now, by=by)
@@ -602,7 +607,8 @@ def save_draft(
                 signed = snapshot["code"] in commitments
                 case_item.commitment_signed_at = (case_item.commitment_signed_at or now) \
                     if signed else None
-            CaseItem.objects.bulk_update([ci for ci, _s in pairs], ["commitment_signed_at"])
+            update_by_pk(CaseItem, [ci.pk for ci, _s in pairs],
+                         {"commitment_signed_at": [ci.commitment_signed_at for ci, _s in pairs]})
         if delivery_method is not None:
             case.delivery_method = delivery_method
         if delivery_address is not None:
