@@ -1,5 +1,5 @@
 """Writing many rows at once, for the few hot paths that need it (the clock sweep,
-the tasks a case starts at acceptance).
+the tasks a case starts at acceptance, the routes of a submitted case's items).
 
 Django's `bulk_update` builds one CASE expression per field and row, which
 grows quadratically and took seconds for the sweep's 10,000 rows, and

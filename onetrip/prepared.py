@@ -182,6 +182,5 @@ def save_fields(obj: models.Model, *names: str) -> None:
     For the hot paths' models, which have no save() override, signal receivers
     or auto_now fields that save() would honour.
     """
-    meta = obj._meta
-    update_where(type(obj), {meta.get_field(n).attname: getattr(obj, meta.get_field(n).attname)
-                             for n in names}, pk=obj.pk)
+    attnames = [obj._meta.get_field(n).attname for n in names]
+    update_where(type(obj), {a: getattr(obj, a) for a in attnames}, pk=obj.pk)
