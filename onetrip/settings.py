@@ -93,6 +93,7 @@ UPLOAD_MAX_BYTES = env_int("ONETRIP_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum
 INSTALLED_APPS = [
     # OneTrip's apps first: their templates and translations take precedence
     # over Django's own (our "Log out" is 退出, the admin's is 注销).
+    "onetrip.apps.OneTripConfig",
     "onetrip.workdays",
     "onetrip.accounts",
     "onetrip.audit",
