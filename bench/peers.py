@@ -5,7 +5,10 @@
 - SpiffWorkflow running the same 8-department parallel approval
   (bench/data/approval8.bpmn: start → parallel split → 8 user tasks → join →
   end), once purely in memory and once saving its serialized state to the
-  same PostgreSQL after each step, which is what durability costs it.
+  same PostgreSQL after each step, which is what durability costs it;
+- the floor: the rows a case leaves in OneTrip written by hand, one round
+  trip per action and no rule checked, which no implementation that persists
+  as much can beat on the same machine.
 """
 
 from __future__ import annotations
@@ -95,3 +98,171 @@ def spiff_persisted(url: str, *, instances: int = 100) -> tuple[float, float]:
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_spiff")
     return instances / elapsed, transactions / elapsed
+
+
+# --- the floor: the same rows in hand-written SQL, one round trip per action ---------------
+
+_FLOOR_SCHEMA = """
+DROP TABLE IF EXISTS floor_audit, floor_certificate, floor_task, floor_clock, floor_material,
+    floor_file, floor_item, floor_notice, floor_delivery, floor_case, floor_counter;
+CREATE TABLE floor_counter (key text PRIMARY KEY, value bigint NOT NULL);
+INSERT INTO floor_counter VALUES ('case', 0), ('certificate', 0);
+CREATE TABLE floor_case (id bigserial PRIMARY KEY, number text NOT NULL, state text NOT NULL,
+    title text NOT NULL, fields jsonb NOT NULL, decided_at timestamptz, completed_at timestamptz);
+CREATE TABLE floor_item (id bigserial PRIMARY KEY, case_id bigint NOT NULL REFERENCES floor_case,
+    position int NOT NULL, name text NOT NULL, route text NOT NULL);
+CREATE TABLE floor_file (id bigserial PRIMARY KEY, sha256 text NOT NULL, size int NOT NULL);
+CREATE TABLE floor_material (id bigserial PRIMARY KEY,
+    case_id bigint NOT NULL REFERENCES floor_case, key text NOT NULL, sha256 text NOT NULL);
+CREATE TABLE floor_clock (id bigserial PRIMARY KEY, case_id bigint NOT NULL, purpose text NOT NULL,
+    started_at timestamptz NOT NULL, deadline_at timestamptz NOT NULL, done_at timestamptz,
+    assignee int);
+CREATE INDEX ON floor_clock (deadline_at) WHERE done_at IS NULL;
+CREATE TABLE floor_task (id bigserial PRIMARY KEY, case_id bigint NOT NULL REFERENCES floor_case,
+    item_id bigint NOT NULL REFERENCES floor_item, department int NOT NULL, state text NOT NULL,
+    assignee int, clock_id bigint REFERENCES floor_clock, deadline_at timestamptz,
+    decided_at timestamptz);
+CREATE INDEX ON floor_task (case_id);
+CREATE INDEX ON floor_task (department, deadline_at, id) WHERE state IN ('pending', 'in_review');
+CREATE TABLE floor_certificate (id bigserial PRIMARY KEY, number text NOT NULL,
+    case_id bigint NOT NULL, task_id bigint NOT NULL);
+CREATE TABLE floor_notice (id bigserial PRIMARY KEY, case_id bigint NOT NULL, kind text NOT NULL,
+    body text NOT NULL);
+CREATE TABLE floor_delivery (id bigserial PRIMARY KEY, case_id bigint NOT NULL,
+    method text NOT NULL);
+CREATE TABLE floor_audit (id bigserial PRIMARY KEY, seq bigint NOT NULL UNIQUE,
+    at timestamptz NOT NULL, action text NOT NULL, case_id bigint NOT NULL,
+    payload jsonb NOT NULL, prev text NOT NULL, hash text NOT NULL);
+"""
+_FLOOR_AUDIT = (
+    "INSERT INTO floor_audit (seq, at, action, case_id, payload, prev, hash) "
+    "SELECT s, now(), a, c, p::jsonb, pr, h FROM unnest(%s::bigint[], %s::text[], %s::bigint[], "
+    "%s::text[], %s::text[], %s::text[]) AS u(s, a, c, p, pr, h)"
+)
+
+
+class _FloorChain:
+    """The audit chain's hashes, computed in Python as OneTrip computes them."""
+
+    def __init__(self) -> None:
+        self.seq, self.tail = 0, ""
+
+    def insert(self, cur, case_id, events) -> None:
+        import hashlib
+        import json
+
+        rows = []
+        for action, payload in events:
+            self.seq += 1
+            body = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+            digest = hashlib.sha256(
+                f"{self.tail}|{self.seq}|{action}|{case_id}|{body}".encode()).hexdigest()
+            rows.append((self.seq, action, case_id, body, self.tail, digest))
+            self.tail = digest
+        cur.execute(_FLOOR_AUDIT, [list(column) for column in zip(*rows, strict=True)])
+
+
+def _floor_case(conn, chain: _FloorChain, departments: int) -> int:
+    """One case through the floor; return its transactions (one per action, as OneTrip's)."""
+    cur = conn.cursor()
+    with conn.transaction():  # apply
+        cur.execute("WITH n AS (UPDATE floor_counter SET value = value + 1 WHERE key = 'case' "
+                    "RETURNING value) INSERT INTO floor_case (number, state, title, fields) "
+                    "SELECT 'B' || value, 'submitted', 'bench', '{}' FROM n RETURNING id")
+        (case_id,) = cur.fetchone()
+        with conn.pipeline():
+            cur.execute("INSERT INTO floor_item (case_id, position, name, route) "
+                        "SELECT %s, g, 'item', 'normal' FROM generate_series(1, %s) g",
+                        (case_id, departments))
+            cur.execute("INSERT INTO floor_file (sha256, size) "
+                        "SELECT 'digest', 64 FROM generate_series(1, 15)")
+            cur.execute("INSERT INTO floor_material (case_id, key, sha256) "
+                        "SELECT %s, 'm' || g, 'digest' FROM generate_series(1, 15) g", (case_id,))
+            cur.execute("INSERT INTO floor_clock (case_id, purpose, started_at, deadline_at) "
+                        "VALUES (%s, 'intake', now(), now() + interval '5 days')", (case_id,))
+            cur.execute("INSERT INTO floor_notice (case_id, kind, body) "
+                        "VALUES (%s, 'receipt', 'text')", (case_id,))
+            chain.insert(cur, case_id, [("case.submitted", {}), ("clock.started", {})])
+    with conn.transaction(), conn.pipeline():  # accept
+        cur.execute("SELECT state FROM floor_case WHERE id = %s FOR UPDATE", (case_id,))
+        cur.execute("UPDATE floor_case SET state = 'in_review' "
+                    "WHERE id = %s AND state = 'submitted'", (case_id,))
+        cur.execute("UPDATE floor_clock SET done_at = now() "
+                    "WHERE case_id = %s AND purpose = 'intake'", (case_id,))
+        cur.execute(
+            "WITH item AS (SELECT id, position FROM floor_item WHERE case_id = %(case)s), "
+            "clock AS (INSERT INTO floor_clock (case_id, purpose, started_at, deadline_at) "
+            "  SELECT %(case)s, 'task-' || position, now(), now() + interval '20 days' FROM item "
+            "  RETURNING id, purpose) "
+            "INSERT INTO floor_task (case_id, item_id, department, state, clock_id, deadline_at) "
+            "SELECT %(case)s, item.id, item.position, 'pending', clock.id, "
+            "now() + interval '20 days' FROM item JOIN clock ON clock.purpose = 'task-' || "
+            "item.position", {"case": case_id})
+        cur.execute("INSERT INTO floor_clock (case_id, purpose, started_at, deadline_at) "
+                    "VALUES (%s, 'case', now(), now() + interval '20 days')", (case_id,))
+        cur.execute("INSERT INTO floor_notice (case_id, kind, body) "
+                    "VALUES (%s, 'acceptance', 'text')", (case_id,))
+        chain.insert(cur, case_id, [("case.accepted", {}), ("clock.stopped", {})]
+                     + [("clock.started", {"n": n}) for n in range(departments + 1)])
+    tasks = [row[0] for row in conn.execute(
+        "SELECT id FROM floor_task WHERE case_id = %s ORDER BY id", (case_id,))]
+    conn.commit()
+    for task in tasks:  # sign for
+        with conn.transaction(), conn.pipeline():
+            cur.execute("SELECT state FROM floor_case WHERE id = %s FOR UPDATE", (case_id,))
+            cur.execute("UPDATE floor_task SET state = 'in_review', assignee = 1 "
+                        "WHERE id = %s AND state = 'pending'", (task,))
+            cur.execute("UPDATE floor_clock SET assignee = 1 "
+                        "WHERE id = (SELECT clock_id FROM floor_task WHERE id = %s)", (task,))
+            chain.insert(cur, case_id, [("task.signed", {"task": task})])
+    for position, task in enumerate(tasks, 1):  # approve; the last decides and delivers
+        with conn.transaction(), conn.pipeline():
+            cur.execute("SELECT state FROM floor_case WHERE id = %s FOR UPDATE", (case_id,))
+            cur.execute("UPDATE floor_task SET state = 'approved', decided_at = now() "
+                        "WHERE id = %s AND state = 'in_review'", (task,))
+            cur.execute("UPDATE floor_clock SET done_at = now() "
+                        "WHERE id = (SELECT clock_id FROM floor_task WHERE id = %s)", (task,))
+            cur.execute("WITH n AS (UPDATE floor_counter SET value = value + 1 "
+                        "WHERE key = 'certificate' RETURNING value) "
+                        "INSERT INTO floor_certificate (number, case_id, task_id) "
+                        "SELECT 'C' || value, %s, %s FROM n", (case_id, task))
+            events = [("task.approved", {"task": task}), ("clock.stopped", {"task": task})]
+            if position == len(tasks):
+                cur.execute("UPDATE floor_case SET state = 'completed', decided_at = now(), "
+                            "completed_at = now() WHERE id = %s AND NOT EXISTS (SELECT 1 FROM "
+                            "floor_task WHERE case_id = %s AND state <> 'approved')",
+                            (case_id, case_id))
+                cur.execute("UPDATE floor_clock SET done_at = now() "
+                            "WHERE case_id = %s AND purpose = 'case'", (case_id,))
+                cur.execute("INSERT INTO floor_notice (case_id, kind, body) "
+                            "VALUES (%s, 'decision', 'text')", (case_id,))
+                cur.execute("INSERT INTO floor_delivery (case_id, method) "
+                            "VALUES (%s, 'electronic')", (case_id,))
+                events += [("clock.stopped", {}), ("case.decided", {}), ("case.delivered", {})]
+            chain.insert(cur, case_id, events)
+    return 2 + 2 * len(tasks)
+
+
+def sql_floor(url: str, *, cases: int = 60, departments: int = 8) -> tuple[float, float]:
+    """(cases/s, write transactions/s) of the lifecycle's rows written by hand.
+
+    The rows a case of `departments` departments leaves in OneTrip (the case,
+    its items, 15 uploaded files and their materials, 10 clocks, the tasks,
+    certificates, notices, the delivery and 40 chained audit events), one transaction per action as
+    OneTrip's, each sent in one round trip (psycopg's pipeline mode, apply in
+    two), with no rule checked in Python and no time limit computed: the
+    least that persisting a case takes on this machine, whatever the code.
+    """
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(_FLOOR_SCHEMA)
+        conn.autocommit = False
+        chain = _FloorChain()
+        _floor_case(conn, chain, departments)  # warm up
+        transactions = 0
+        start = time.perf_counter()
+        for _ in range(cases):
+            transactions += _floor_case(conn, chain, departments)
+        elapsed = time.perf_counter() - start
+        conn.autocommit = True
+        conn.execute(_FLOOR_SCHEMA.split("CREATE", 1)[0])
+    return cases / elapsed, transactions / elapsed
