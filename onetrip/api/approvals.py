@@ -976,7 +976,7 @@ def list_tasks(request: HttpRequest, params: Query[TaskListParams]):
     filters = pages.InboxFilters.from_params(params.dict())
     tasks = pages.inbox(request.auth, filters, now=now)
     rows = list(tasks[params.offset:params.offset + params.limit])
-    return {"count": tasks.count(),
+    return {"count": pages.inbox_ids(request.auth, filters, now=now).count(),
             "items": [_task_out(t, now=now, case_number=t.case.number) for t in rows]}
 
 

@@ -235,6 +235,23 @@ class InboxFilters:
 def inbox(user: User, filters: InboxFilters, *, now: datetime | None = None) -> QuerySet[Task]:
     """`selectors.inbox_for` with the page's filters; still one query, soonest deadline first."""
     queryset = selectors.inbox_for(user, now=now or timezone.now(), mine=filters.mine)
+    return _filtered(queryset, filters)
+
+
+def inbox_ids(user: User, filters: InboxFilters, *,
+              now: datetime | None = None) -> QuerySet[Task]:
+    """The ids of `inbox`'s tasks in its order, joining only what the filters need.
+
+    What the inbox counts and pages (`inbox_rows` then reads the page's rows).
+    """
+    queryset = selectors.open_tasks_for(user, mine=filters.mine)
+    if filters.colour:
+        queryset = queryset.alias(colour=selectors.signal_colour("clock__",
+                                                                 now or timezone.now()))
+    return _filtered(queryset, filters).values_list("pk", flat=True)
+
+
+def _filtered(queryset: QuerySet[Task], filters: InboxFilters) -> QuerySet[Task]:
     if filters.state:
         queryset = queryset.filter(state=filters.state)
     if filters.colour:

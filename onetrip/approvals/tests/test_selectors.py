@@ -77,6 +77,31 @@ def test_the_inbox_is_sorted_by_deadline_with_its_colour(world):
     assert selectors.inbox_for(world.handler_a, mine=True).count() == 0
 
 
+def test_the_inbox_counts_and_pages_the_ids_of_the_rows_it_shows(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onetrip.approvals import selectors_pages as pages
+
+    package_case(world, when=at(2026, 3, 2, 9))
+    for day in (3, 4, 5):
+        item_case(world, world.item_a, when=at(2026, 3, day, 9))
+    first = Task.objects.filter(department=world.dept_a).order_by("id").first()
+    services.sign_for_task(task=first, by=world.handler_a, now=at(2026, 3, 5, 11))
+    number = first.case.number
+    now = at(2026, 3, 9, 12)
+    for params in ({}, {"mine": "1"}, {"state": "in_review"}, {"colour": "prewarning"},
+                   {"colour": "normal"}, {"q": number}, {"department": world.dept_a.code}):
+        filters = pages.InboxFilters.from_params(params)
+        rows = [t.pk for t in pages.inbox(world.handler_a, filters, now=now)]
+        assert list(pages.inbox_ids(world.handler_a, filters, now=now)) == rows, params
+        assert pages.inbox_ids(world.handler_a, filters, now=now).count() == len(rows)
+    assert len([t.pk for t in pages.inbox(world.handler_a, pages.InboxFilters(), now=now)]) == 4
+    with CaptureQueriesContext(connection) as queries:
+        pages.inbox_ids(world.handler_a, pages.InboxFilters(), now=now).count()
+    assert "JOIN" not in queries[-1]["sql"]  # counted from the task table alone
+
+
 def test_the_inbox_costs_the_same_queries_for_one_task_or_many(world,
                                                                django_assert_num_queries):
     package_case(world)

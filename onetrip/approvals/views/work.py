@@ -176,7 +176,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request.session[INBOX_SESSION_KEY] = filters.as_params()
     else:
         request.session.pop(INBOX_SESSION_KEY, None)
-    ids = pages.inbox(request.user, filters, now=now).values_list("pk", flat=True)
+    ids = pages.inbox_ids(request.user, filters, now=now)
     page = Paginator(ids, PER_PAGE).get_page(request.GET.get("page"))
     rows = _as_inbox_rows(pages.inbox_rows(request.user, list(page.object_list), now=now))
     scope = scope_of(request.user)
