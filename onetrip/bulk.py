@@ -1,11 +1,10 @@
-"""Writing many rows at once, for the few hot paths that need it (the clock sweep,
-the tasks a case starts at acceptance, the routes of a submitted case's items).
+"""Updating many rows at once, for the few hot paths that need it (the clock sweep
+on SQLite, the tasks a case starts at acceptance, the routes of a submitted case's items).
 
 Django's `bulk_update` builds one CASE expression per field and row, which
-grows quadratically and took seconds for the sweep's 10,000 rows, and
-`bulk_create` spends most of its time building model instances. Here
-PostgreSQL gets `UPDATE ... FROM unnest(...)` and COPY; SQLite gets
-`executemany` and `bulk_create` (cheap there: no network round trips).
+grows quadratically and took seconds for the sweep's 10,000 rows. Here
+PostgreSQL gets `UPDATE ... FROM unnest(...)`; SQLite gets `executemany`
+(cheap there: no network round trips).
 """
 
 from __future__ import annotations
@@ -47,32 +46,3 @@ def update_by_pk(
                 f"UPDATE {table} SET {sets} WHERE {pk_column} = %s",
                 [[*row[1:], row[0]] for row in zip(ids, *prepared, strict=True)],
             )
-
-
-def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[object]]
-) -> None:
-    """Insert plain tuples (values for `fields`, no primary key) as new rows."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(
-            [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000
-        )
-        return
-    from psycopg.types.json import Jsonb
-
-    concrete = [model._meta.get_field(name) for name in fields]
-    json_positions = [i for i, f in enumerate(concrete) if isinstance(f, models.JSONField)]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in concrete)
-    connection.ensure_connection()
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} ({columns}) FROM STDIN"
-    ) as copy:
-        for row in rows:
-            if json_positions:
-                row = list(row)
-                for i in json_positions:
-                    row[i] = Jsonb(row[i])
-            copy.write_row(row)

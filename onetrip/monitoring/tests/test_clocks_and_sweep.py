@@ -95,6 +95,27 @@ def test_a_late_sweep_raises_every_missed_signal_at_once(county):
     assert result.raised == {"prewarning": 1, "yellow": 1, "red": 1}
 
 
+def test_the_sweeps_audit_event_lists_exactly_the_signals_it_stored(county):
+    clocks = [start(county.dept_a, limit=3, legal=5, when=at(2026, 3, 2), purpose=f"p{i}")
+              for i in range(3)]
+    services.sweep(now=at(2026, 3, 5, 9))  # pre-warnings only
+    services.sweep(now=at(2026, 3, 10, 9))  # then yellow and red together
+    events = Event.objects.filter(action="monitoring.signals_raised").order_by("id")
+    listed = [tuple(signal) for event in events for signal in event.payload["signals"]]
+    stored = [
+        (s.clock_id, s.kind, f"{s.subject_type}:{s.subject_id}", str(s.due_at))
+        for s in RaisedSignal.objects.order_by("raised_at", "clock_id", "due_at")
+    ]
+    assert listed == stored
+    assert [(c, k) for c, k, _, _ in listed] == (
+        [(c.pk, "prewarning") for c in clocks]
+        + [(c.pk, kind) for c in clocks for kind in ("yellow", "red")])
+    assert all(s.unit_id == county.dept_a.pk and s.raised_at in (at(2026, 3, 5, 9),
+                                                                at(2026, 3, 10, 9))
+               for s in RaisedSignal.objects.all())
+    assert verify().ok
+
+
 def test_the_sweep_works_in_batches(county):
     for i in range(7):
         start(county.dept_a, limit=1, when=at(2026, 3, 2), purpose=f"p{i}")
