@@ -9,7 +9,8 @@ as a file uploaded beforehand (`upload:<id>`, as API clients do), so that
 each request is a whole submitted application with its receipt notice,
 intake clock and audit events. Goals: at least 25 % of the plain view's
 requests per second, p99 under 100 ms, no errors; every 201 is a case in
-the database.
+the database. Beside them, the floor: the same body posted to
+bench/floor_wsgi.py, which writes the create's rows by hand.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import psycopg
+
+from bench import peers
 from bench.common import Row, print_table
 
 CONNECTIONS = 32
@@ -104,15 +108,26 @@ def run() -> list[Row]:
         # planner statistics for the cases earlier runs left, as a live county has them
         cursor.execute("ANALYZE")
 
-    with gunicorn(url, workers=WORKERS, threads=1) as base:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(peers._FLOOR_SCHEMA)
+    post = _POST_LUA.format(body=body, token=token)
+    with gunicorn(url, workers=WORKERS, threads=1, app="bench.floor_wsgi:application") as base:
         first = _post_once(base, token, body.encode())
         if first.get("state") != "submitted":
             raise AssertionError(f"the bench's application was not submitted: {first}")
         plain = wrk(f"{base}/healthz/live", connections=CONNECTIONS, seconds=SECONDS)
         before = Case.objects.count()
-        creates = wrk(f"{base}/api/cases", connections=CONNECTIONS, seconds=SECONDS,
-                      lua=_POST_LUA.format(body=body, token=token))
+        creates = wrk(f"{base}/api/cases", connections=CONNECTIONS, seconds=SECONDS, lua=post)
         stored = Case.objects.count() - before
+        floor = wrk(f"{base}/bench/floor", connections=CONNECTIONS, seconds=SECONDS, lua=post)
+    with psycopg.connect(url, autocommit=True) as conn:
+        (floor_stored,) = conn.execute("SELECT count(*) FROM floor_case").fetchone()
+        conn.execute(peers._FLOOR_SCHEMA.split("CREATE", 1)[0])
+    if floor.errors or floor_stored < floor.requests:
+        raise AssertionError(f"the floor answered {floor.summary()}, stored {floor_stored}")
+    floor_note = (f"the floor, the rows of such a create written by hand behind the same "
+                  f"gunicorn (bench/floor_wsgi.py): {floor.summary()}, "
+                  f"{floor.requests_per_s / plain.requests_per_s:.2f}x the plain view")
 
     ratio = creates.requests_per_s / plain.requests_per_s
     rows = [
@@ -120,7 +135,7 @@ def run() -> list[Row]:
             value=creates.requests_per_s, baseline="plain JSON view /healthz/live",
             baseline_value=plain.requests_per_s, ratio=ratio, goal=">= 0.25x",
             ok=ratio >= 0.25 and creates.errors == 0, unit="req/s",
-            note=f"cases: {creates.summary()}; plain view: {plain.summary()}"),
+            note=f"cases: {creates.summary()}; plain view: {plain.summary()}; {floor_note}"),
         Row(figure="p99 latency of POST /api/cases", value=creates.p99_ms,
             baseline="p99 of the plain JSON view", baseline_value=plain.p99_ms,
             ratio=creates.p99_ms / plain.p99_ms if plain.p99_ms else 0.0, goal="< 100 ms",

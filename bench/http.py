@@ -30,8 +30,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int = 4, threads: int = 1, env: dict | None = None):
-    """Serve OneTrip on a free loopback port; yield its base URL; stop it after."""
+def gunicorn(database_url: str, *, workers: int = 4, threads: int = 1, env: dict | None = None,
+             app: str = "onetrip.wsgi:application"):
+    """Serve OneTrip (or `app`) on a free loopback port; yield its base URL; stop it after."""
     port = free_port()
     proc_env = {
         **os.environ,
@@ -43,7 +44,7 @@ def gunicorn(database_url: str, *, workers: int = 4, threads: int = 1, env: dict
     }
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "onetrip.wsgi:application",
+            sys.executable, "-m", "gunicorn", app,
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
             "--log-level", "warning", "--no-control-socket",
         ],

@@ -130,9 +130,9 @@ CREATE TABLE floor_notice (id bigserial PRIMARY KEY, case_id bigint NOT NULL, ki
     body text NOT NULL);
 CREATE TABLE floor_delivery (id bigserial PRIMARY KEY, case_id bigint NOT NULL,
     method text NOT NULL);
-CREATE TABLE floor_audit (id bigserial PRIMARY KEY, seq bigint NOT NULL UNIQUE,
-    at timestamptz NOT NULL, action text NOT NULL, case_id bigint NOT NULL,
-    payload jsonb NOT NULL, prev text NOT NULL, hash text NOT NULL);
+CREATE TABLE floor_audit (id bigserial PRIMARY KEY, case_id bigint NOT NULL, seq int NOT NULL,
+    at timestamptz NOT NULL, action text NOT NULL, payload jsonb NOT NULL, prev text NOT NULL,
+    hash text NOT NULL, UNIQUE (case_id, seq));
 """
 _FLOOR_AUDIT = (
     "INSERT INTO floor_audit (seq, at, action, case_id, payload, prev, hash) "
@@ -142,47 +142,61 @@ _FLOOR_AUDIT = (
 
 
 class _FloorChain:
-    """The audit chain's hashes, computed in Python as OneTrip computes them."""
+    """Each case's audit chain, hashed in Python as OneTrip hashes its events."""
 
     def __init__(self) -> None:
-        self.seq, self.tail = 0, ""
+        self.tails: dict[int, tuple[int, str]] = {}
 
     def insert(self, cur, case_id, events) -> None:
         import hashlib
         import json
 
+        seq, tail = self.tails.get(case_id, (0, ""))
         rows = []
         for action, payload in events:
-            self.seq += 1
+            seq += 1
             body = json.dumps(payload, sort_keys=True, ensure_ascii=False)
             digest = hashlib.sha256(
-                f"{self.tail}|{self.seq}|{action}|{case_id}|{body}".encode()).hexdigest()
-            rows.append((self.seq, action, case_id, body, self.tail, digest))
-            self.tail = digest
+                f"{tail}|{seq}|{action}|{case_id}|{body}".encode()).hexdigest()
+            rows.append((seq, action, case_id, body, tail, digest))
+            tail = digest
+        self.tails[case_id] = (seq, tail)
         cur.execute(_FLOOR_AUDIT, [list(column) for column in zip(*rows, strict=True)])
+
+
+def floor_apply(conn, chain: _FloorChain, *, fields: str, items: int, files: int,
+                materials: list[str]) -> int:
+    """An application submitted, by hand: its case, items, new files, materials, intake
+    clock, receipt and two audit events, in the caller's transaction; return the case id."""
+    cur = conn.cursor()
+    cur.execute("WITH n AS (UPDATE floor_counter SET value = value + 1 WHERE key = 'case' "
+                "RETURNING value) INSERT INTO floor_case (number, state, title, fields) "
+                "SELECT 'B' || value, 'submitted', 'bench', %s::jsonb FROM n RETURNING id",
+                (fields,))
+    (case_id,) = cur.fetchone()
+    with conn.pipeline():
+        cur.execute("INSERT INTO floor_item (case_id, position, name, route) "
+                    "SELECT %s, g, 'item', 'normal' FROM generate_series(1, %s) g",
+                    (case_id, items))
+        if files:
+            cur.execute("INSERT INTO floor_file (sha256, size) "
+                        "SELECT 'digest', 64 FROM generate_series(1, %s)", (files,))
+        cur.execute("INSERT INTO floor_material (case_id, key, sha256) "
+                    "SELECT %s, unnest(%s::text[]), 'digest'", (case_id, materials))
+        cur.execute("INSERT INTO floor_clock (case_id, purpose, started_at, deadline_at) "
+                    "VALUES (%s, 'intake', now(), now() + interval '5 days')", (case_id,))
+        cur.execute("INSERT INTO floor_notice (case_id, kind, body) "
+                    "VALUES (%s, 'receipt', 'text')", (case_id,))
+        chain.insert(cur, case_id, [("case.submitted", {}), ("clock.started", {})])
+    return case_id
 
 
 def _floor_case(conn, chain: _FloorChain, departments: int) -> int:
     """One case through the floor; return its transactions (one per action, as OneTrip's)."""
     cur = conn.cursor()
     with conn.transaction():  # apply
-        cur.execute("WITH n AS (UPDATE floor_counter SET value = value + 1 WHERE key = 'case' "
-                    "RETURNING value) INSERT INTO floor_case (number, state, title, fields) "
-                    "SELECT 'B' || value, 'submitted', 'bench', '{}' FROM n RETURNING id")
-        (case_id,) = cur.fetchone()
-        with conn.pipeline():
-            cur.execute("INSERT INTO floor_item (case_id, position, name, route) "
-                        "SELECT %s, g, 'item', 'normal' FROM generate_series(1, %s) g",
-                        (case_id, departments))
-            cur.execute("INSERT INTO floor_file (sha256, size) "
-                        "SELECT 'digest', 64 FROM generate_series(1, 15)")
-            cur.execute("INSERT INTO floor_material (case_id, key, sha256) "
-                        "SELECT %s, 'm' || g, 'digest' FROM generate_series(1, 15) g", (case_id,))
-            cur.execute("INSERT INTO floor_clock (case_id, purpose, started_at, deadline_at) "
-                        "VALUES (%s, 'intake', now(), now() + interval '5 days')", (case_id,))
-            cur.execute("INSERT INTO floor_notice (case_id, kind, body) "
-                        "VALUES (%s, 'receipt', 'text')", (case_id,))
-            chain.insert(cur, case_id, [("case.submitted", {}), ("clock.started", {})])
+        case_id = floor_apply(conn, chain, fields="{}", items=departments, files=15,
+                              materials=[f"m{n}" for n in range(15)])
     with conn.transaction(), conn.pipeline():  # accept
         cur.execute("SELECT state FROM floor_case WHERE id = %s FOR UPDATE", (case_id,))
         cur.execute("UPDATE floor_case SET state = 'in_review' "
