@@ -63,6 +63,7 @@ def _onetrip_rows_of_one_case() -> dict[str, int]:
 
 
 def _floor_rows_of_one_case() -> tuple[dict[str, int], int]:
+    connection.ensure_connection()
     raw = connection.connection  # the test database, through Django's own psycopg connection
     with raw.cursor() as cursor:
         cursor.execute(peers._FLOOR_SCHEMA)
@@ -112,6 +113,7 @@ def test_the_api_floor_writes_the_rows_of_one_api_create(client):
         "notice": Notice.objects.filter(case=case).count(),
         "audit": Event.objects.count() - events_before,
     }
+    connection.ensure_connection()
     raw = connection.connection
     with raw.cursor() as cursor:
         cursor.execute(peers._FLOOR_SCHEMA)
