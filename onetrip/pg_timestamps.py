@@ -43,11 +43,10 @@ def _utc_loader_class(c_loader: type) -> type:
 
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
-            # The C loader's bound method, called directly for each value.
-            self.load = c_loader(oid, context).load  # type: ignore[method-assign]
+            self._c_load = c_loader(oid, context).load
 
-        def load(self, data: Any) -> datetime.datetime:  # replaced in __init__
-            raise NotImplementedError
+        def load(self, data: Any) -> datetime.datetime:
+            return self._c_load(data)
 
     return UtcTimestamptzLoader
 
